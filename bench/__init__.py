@@ -1,0 +1,1 @@
+"""Benchmarks of footfall against the speed targets of the issues (`make bench`)."""

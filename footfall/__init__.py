@@ -1,0 +1,1 @@
+"""footfall: shared pieces of the pipeline (settings, serving snapshot, alerts, schedule)."""

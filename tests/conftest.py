@@ -1,0 +1,87 @@
+"""Shared fixtures: a real simulator process on a free loopback port, and the --runslow switch."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--runslow", action="store_true", help="also run the tests marked slow")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--runslow"):
+        return
+    skip_slow = pytest.mark.skip(reason="slow: opt in with --runslow (make test-all)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip_slow)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def run_simulator(env: dict[str, str] | None = None, timeout_s: float = 30.0) -> Iterator[str]:
+    """Start `python -m simulator` on a free port with extra environment; yield its base URL."""
+    port = free_port()
+    full_env = {**os.environ, "FOOTFALL_SIM_HOST": "127.0.0.1", "FOOTFALL_SIM_PORT": str(port)}
+    full_env.update(env or {})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulator"],
+        cwd=REPO_ROOT,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if proc.poll() is not None:
+                out = proc.stdout.read().decode() if proc.stdout else ""
+                raise RuntimeError(f"simulator exited with {proc.returncode}:\n{out}")
+            try:
+                if httpx.get(f"{url}/health", timeout=1.0).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"simulator did not answer /health within {timeout_s} s")
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def simulator_factory() -> Iterator:
+    """Call with an env dict to start a simulator; every one started is stopped at teardown."""
+    stack = contextlib.ExitStack()
+
+    def start(env: dict[str, str] | None = None) -> str:
+        return stack.enter_context(run_simulator(env))
+
+    with stack:
+        yield start
