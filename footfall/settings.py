@@ -1,14 +1,15 @@
 """Every setting of footfall, read from the environment in one place.
 
 Each setting is a ``FOOTFALL_*`` environment variable with a default. Nothing is read at
-import time: call :func:`get_settings` (or the section helpers) when a value is needed, so
-tests and commands can set the environment first. The README lists every variable.
+import time: each part has a frozen dataclass section with a ``from_env()`` constructor and a
+function that returns it (``core()``, ...), called when a value is needed, so tests and
+commands can set the environment first. The README lists every variable.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +22,10 @@ class SettingError(ValueError):
 def _env(name: str, default: str | None) -> str | None:
     value = os.environ.get(name)
     return default if value is None or value == "" else value
+
+
+def _str(name: str, default: str) -> str:
+    return _env(name, default) or default
 
 
 def _path(name: str, default: str) -> Path:
@@ -61,16 +66,26 @@ def _bool(name: str, default: bool) -> bool:
 class CoreSettings:
     """Paths and addresses shared by every part."""
 
-    warehouse: Path = field(default_factory=lambda: _path("FOOTFALL_WAREHOUSE", "data/warehouse.duckdb"))
-    serving: Path = field(default_factory=lambda: _path("FOOTFALL_SERVING", "data/serving.duckdb"))
-    api_url: str = field(default_factory=lambda: (_env("FOOTFALL_API_URL", "http://127.0.0.1:8000") or "").rstrip("/"))
-    dashboard_host: str = field(default_factory=lambda: _env("FOOTFALL_DASHBOARD_HOST", "127.0.0.1") or "127.0.0.1")
-    dashboard_port: int = field(default_factory=lambda: _int("FOOTFALL_DASHBOARD_PORT", 8501))
+    warehouse: Path
+    serving: Path
+    api_url: str
+    dashboard_host: str
+    dashboard_port: int
+
+    @classmethod
+    def from_env(cls) -> CoreSettings:
+        return cls(
+            warehouse=_path("FOOTFALL_WAREHOUSE", "data/warehouse.duckdb"),
+            serving=_path("FOOTFALL_SERVING", "data/serving.duckdb"),
+            api_url=_str("FOOTFALL_API_URL", "http://127.0.0.1:8000").rstrip("/"),
+            dashboard_host=_str("FOOTFALL_DASHBOARD_HOST", "127.0.0.1"),
+            dashboard_port=_int("FOOTFALL_DASHBOARD_PORT", 8501),
+        )
 
 
 def core() -> CoreSettings:
     """The core settings, read now from the environment."""
-    return CoreSettings()
+    return CoreSettings.from_env()
 
 
 def describe(settings: object) -> dict[str, object]:
