@@ -9,7 +9,7 @@ commands can set the environment first. The README lists every variable.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -91,3 +91,99 @@ def core() -> CoreSettings:
 def describe(settings: object) -> dict[str, object]:
     """A settings object as a plain dict, for logs and summaries."""
     return {f.name: getattr(settings, f.name) for f in fields(settings)}  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------
+# Alerts and the schedule (issue 6)
+# --------------------------------------------------------------------------------------------
+SEVERITIES = ("warning", "critical")
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """Where the alerts are read and remembered, and the notification channels (off by default).
+
+    Email is on when both ``FOOTFALL_ALERT_SMTP_HOST`` and ``FOOTFALL_ALERT_EMAIL_TO`` are set;
+    the webhook is on when ``FOOTFALL_ALERT_WEBHOOK_URL`` is set. The alert thresholds
+    themselves are dbt vars (``dbt_project/dbt_project.yml``), not environment variables.
+    """
+
+    state_file: Path
+    notify_min_severity: str
+    smtp_host: str
+    smtp_port: int
+    smtp_security: str
+    smtp_user: str
+    smtp_password: str = field(repr=False)
+    email_from: str
+    email_to: tuple[str, ...]
+    webhook_url: str
+    timeout_s: float
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_host and self.email_to)
+
+    @property
+    def webhook_enabled(self) -> bool:
+        return bool(self.webhook_url)
+
+    @classmethod
+    def from_env(cls) -> AlertSettings:
+        severity = _str("FOOTFALL_ALERT_NOTIFY_MIN_SEVERITY", "warning").lower()
+        if severity not in SEVERITIES:
+            raise SettingError(
+                f"FOOTFALL_ALERT_NOTIFY_MIN_SEVERITY={severity!r} is not a severity; "
+                f"use one of {', '.join(SEVERITIES)}."
+            )
+        security = _str("FOOTFALL_ALERT_SMTP_SECURITY", "none").lower()
+        if security not in {"none", "starttls", "ssl"}:
+            raise SettingError(
+                f"FOOTFALL_ALERT_SMTP_SECURITY={security!r} is not one of none, starttls, ssl."
+            )
+        recipients = _env("FOOTFALL_ALERT_EMAIL_TO", "") or ""
+        return cls(
+            state_file=_path("FOOTFALL_ALERT_STATE", "data/alerts_state.json"),
+            notify_min_severity=severity,
+            smtp_host=_env("FOOTFALL_ALERT_SMTP_HOST", "") or "",
+            smtp_port=_int("FOOTFALL_ALERT_SMTP_PORT", 25),
+            smtp_security=security,
+            smtp_user=_env("FOOTFALL_ALERT_SMTP_USER", "") or "",
+            smtp_password=_env("FOOTFALL_ALERT_SMTP_PASSWORD", "") or "",
+            email_from=_str("FOOTFALL_ALERT_EMAIL_FROM", "footfall@localhost"),
+            email_to=tuple(r.strip() for r in recipients.split(",") if r.strip()),
+            webhook_url=_env("FOOTFALL_ALERT_WEBHOOK_URL", "") or "",
+            timeout_s=_float("FOOTFALL_ALERT_TIMEOUT_S", 10.0),
+        )
+
+
+def alerts() -> AlertSettings:
+    """The alert settings, read now from the environment."""
+    return AlertSettings.from_env()
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """The pipeline on a schedule (`make run`): how often, where it logs, extra dbt arguments."""
+
+    interval_s: float
+    log_file: Path
+    dbt_args: str
+
+    @classmethod
+    def from_env(cls) -> ScheduleSettings:
+        interval = _float("FOOTFALL_SCHEDULE_INTERVAL_S", 3600.0)
+        if interval <= 0:
+            raise SettingError(
+                f"FOOTFALL_SCHEDULE_INTERVAL_S={interval} must be a positive number of seconds."
+            )
+        return cls(
+            interval_s=interval,
+            log_file=_path("FOOTFALL_PIPELINE_LOG", "data/pipeline.log"),
+            dbt_args=_env("FOOTFALL_PIPELINE_DBT_ARGS", "") or "",
+        )
+
+
+def schedule() -> ScheduleSettings:
+    """The schedule settings, read now from the environment."""
+    return ScheduleSettings.from_env()
