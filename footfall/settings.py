@@ -88,6 +88,73 @@ def core() -> CoreSettings:
     return CoreSettings.from_env()
 
 
+# --------------------------------------------------------------------------------------------
+# Simulator: the chain's sensor API (docs/simulator.md)
+# --------------------------------------------------------------------------------------------
+def _share(name: str, default: float = 0.0) -> float:
+    """A probability setting, in [0, 1]."""
+    value = _float(name, default)
+    if not 0.0 <= value <= 1.0:
+        raise SettingError(f"{name}={value!r} must be a share between 0 and 1 (e.g. 0.2).")
+    return value
+
+
+@dataclass(frozen=True)
+class SimulatorSettings:
+    """The simulator: address, clock, model, fleet and fault injection (docs/simulator.md)."""
+
+    host: str
+    port: int
+    now: str | None
+    speed: float | None
+    profile: str
+    profile_off: tuple[str, ...]
+    seed: int
+    n_stores: int
+    fault_5xx: float
+    fault_429: float
+    fault_retry_after_s: float
+    fault_latency_ms: float
+    fault_truncated: float
+    fault_malformed: float
+    fault_duplicates: float
+    fault_bad_rows: float
+
+    @classmethod
+    def from_env(cls) -> SimulatorSettings:
+        speed_raw = _env("FOOTFALL_SIM_SPEED", None)
+        speed = None if speed_raw is None else _float("FOOTFALL_SIM_SPEED", 1.0)
+        if speed is not None and speed < 0:
+            raise SettingError(f"FOOTFALL_SIM_SPEED={speed_raw!r} must be >= 0 (0 freezes).")
+        n_stores = _int("FOOTFALL_SIM_STORES", 5)
+        if n_stores < 1:
+            raise SettingError(f"FOOTFALL_SIM_STORES={n_stores} must be at least 1.")
+        off = _str("FOOTFALL_SIM_PROFILE_OFF", "")
+        return cls(
+            host=_str("FOOTFALL_SIM_HOST", "127.0.0.1"),
+            port=_int("FOOTFALL_SIM_PORT", 8000),
+            now=_env("FOOTFALL_SIM_NOW", None),  # ISO 8601 UTC, parsed by simulator.clock
+            speed=speed,
+            profile=_str("FOOTFALL_SIM_PROFILE", "realistic").strip().lower(),
+            profile_off=tuple(p.strip().lower() for p in off.split(",") if p.strip()),
+            seed=_int("FOOTFALL_SIM_SEED", 2024),
+            n_stores=n_stores,
+            fault_5xx=_share("FOOTFALL_SIM_FAULT_5XX"),
+            fault_429=_share("FOOTFALL_SIM_FAULT_429"),
+            fault_retry_after_s=_float("FOOTFALL_SIM_FAULT_RETRY_AFTER_S", 1.0),
+            fault_latency_ms=_float("FOOTFALL_SIM_FAULT_LATENCY_MS", 0.0),
+            fault_truncated=_share("FOOTFALL_SIM_FAULT_TRUNCATED"),
+            fault_malformed=_share("FOOTFALL_SIM_FAULT_MALFORMED"),
+            fault_duplicates=_share("FOOTFALL_SIM_FAULT_DUPLICATES"),
+            fault_bad_rows=_share("FOOTFALL_SIM_FAULT_BAD_ROWS"),
+        )
+
+
+def simulator() -> SimulatorSettings:
+    """The simulator settings, read now from the environment."""
+    return SimulatorSettings.from_env()
+
+
 def describe(settings: object) -> dict[str, object]:
     """A settings object as a plain dict, for logs and summaries."""
     return {f.name: getattr(settings, f.name) for f in fields(settings)}  # type: ignore[arg-type]
@@ -187,3 +254,38 @@ class ScheduleSettings:
 def schedule() -> ScheduleSettings:
     """The schedule settings, read now from the environment."""
     return ScheduleSettings.from_env()
+
+
+# --------------------------------------------------------------------------------------------
+# Dashboard and the serving snapshot (issue 5)
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DashboardSettings:
+    """Publishing the serving snapshot and serving the dashboard (README: Dashboard).
+
+    ``dbt_target_dir`` is where the last ``dbt build`` wrote ``run_results.json``: dbt's own
+    ``DBT_TARGET_PATH`` when set (relative to the dbt project, as dbt reads it), else
+    ``dbt_project/target``.
+    """
+
+    publish_wait_s: float
+    dbt_target_dir: Path
+    chromium: Path
+
+    @classmethod
+    def from_env(cls) -> DashboardSettings:
+        wait = _float("FOOTFALL_PUBLISH_WAIT_S", 30.0)
+        if wait < 0:
+            raise SettingError(f"FOOTFALL_PUBLISH_WAIT_S={wait} must be >= 0 seconds.")
+        project = _path("DBT_PROJECT_DIR", "dbt_project")
+        target = Path(_env("DBT_TARGET_PATH", "target") or "target")
+        return cls(
+            publish_wait_s=wait,
+            dbt_target_dir=target if target.is_absolute() else project / target,
+            chromium=_path("FOOTFALL_CHROMIUM", "/usr/bin/chromium"),
+        )
+
+
+def dashboard() -> DashboardSettings:
+    """The dashboard and publishing settings, read now from the environment."""
+    return DashboardSettings.from_env()
