@@ -85,3 +85,30 @@ def simulator_factory() -> Iterator:
 
     with stack:
         yield start
+
+
+# The small real warehouse shared by every part's tests (tests/chain.py builds it). Two stores:
+# Madrid (1 sensor) and London (8 sensors, the highest anomaly rate), 26 weeks from a Monday,
+# over both DST changes of the window (25-hour 2024-10-27, 23-hour 2025-03-30).
+SMALL_WAREHOUSE_STORES = ("madrid", "london")
+SMALL_WAREHOUSE_START = "2024-10-07"
+SMALL_WAREHOUSE_NOW = "2025-04-07T00:00:00Z"
+
+
+@pytest.fixture(scope="session")
+def small_warehouse(tmp_path_factory: pytest.TempPathFactory):  # -> tests.chain.Chain
+    """A warehouse built once per session by the real chain: simulator, loader, `dbt build`.
+
+    Read it, never change it (other tests share it): to change one, `small_warehouse.copy(dir)`.
+    `small_warehouse.build` holds the result of its `dbt build` (failing data tests included).
+    """
+    from datetime import date, datetime
+
+    from tests.chain import build_chain
+
+    return build_chain(
+        tmp_path_factory.mktemp("small_warehouse"),
+        stores=SMALL_WAREHOUSE_STORES,
+        start=date.fromisoformat(SMALL_WAREHOUSE_START),
+        now=datetime.fromisoformat(SMALL_WAREHOUSE_NOW),
+    )
