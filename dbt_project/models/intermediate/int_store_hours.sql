@@ -1,0 +1,106 @@
+-- The hour calendar of each store: one row per UTC hour from the store's first modelled local
+-- midnight (its opening, or the `footfall_start_date` var when later) to its last loaded hour,
+-- with the local time, weekday and opening status of the hour. A local day has 23 or 25 rows
+-- at DST changes; the repeated local hour of an autumn change gets local_hour_occurrence 2.
+with
+
+stores as (
+    select * from {{ ref('stg_simulator__stores') }}
+),
+
+readings as (
+    select * from {{ ref('stg_simulator__sensor_readings') }}
+),
+
+last_loaded as (
+    select
+        store_id,
+        max(reading_start_utc) as last_hour_start_utc
+    from readings
+    group by store_id
+),
+
+bounds as (
+    select
+        stores.store_id,
+        stores.timezone,
+        stores.open_hour_local,
+        stores.close_hour_local,
+        stores.closed_isodow,
+        last_loaded.last_hour_start_utc,
+        -- local midnight of the first modelled day, as a UTC wall-clock timestamp
+        timezone(
+            'UTC',
+            timezone(
+                stores.timezone,
+                {{ footfall_first_local_date('stores.opened_on') }}::timestamp
+            )
+        ) as first_hour_start_utc
+    from stores
+    inner join last_loaded
+        on stores.store_id = last_loaded.store_id
+),
+
+hours as (
+    select
+        store_id,
+        timezone,
+        open_hour_local,
+        close_hour_local,
+        closed_isodow,
+        unnest(
+            generate_series(first_hour_start_utc, last_hour_start_utc, interval 1 hour)
+        ) as hour_start_utc
+    from bounds
+    where first_hour_start_utc <= last_hour_start_utc
+),
+
+localised as (
+    select
+        store_id,
+        hour_start_utc,
+        timezone(timezone, timezone('UTC', hour_start_utc)) as hour_start_local,
+        open_hour_local,
+        close_hour_local,
+        closed_isodow
+    from hours
+),
+
+calendar as (
+    select
+        store_id,
+        hour_start_utc,
+        hour_start_local,
+        hour_start_local::date as local_date,
+        (hour_start_local::date - date '1970-01-01')::integer as local_day_number,
+        hour(hour_start_local)::integer as local_hour,
+        row_number() over (
+            partition by store_id, hour_start_local
+            order by hour_start_utc
+        )::integer as local_hour_occurrence,
+        isodow(hour_start_local)::integer as isodow,
+        open_hour_local,
+        close_hour_local,
+        closed_isodow
+    from localised
+),
+
+final as (
+    select
+        store_id,
+        hour_start_utc,
+        hour_start_local,
+        local_date,
+        local_day_number,
+        local_hour,
+        local_hour_occurrence,
+        isodow,
+        (
+            local_hour >= open_hour_local
+            and local_hour < close_hour_local
+            and not list_contains(closed_isodow, isodow)
+        ) as is_open_hour
+    from calendar
+)
+
+select * from final

@@ -1,0 +1,77 @@
+-- One row per sensor and local day (23, 24 or 25 hours): the day's raw and clean visits, its
+-- sensor-hours by status, and the same-weekday trend measures by date.
+{% set trend_partition = ['store_id', 'sensor_id', 'isodow'] %}
+with
+
+hourly as (
+    select * from {{ ref('fct_sensor_traffic_hourly') }}
+),
+
+daily as (
+    select
+        store_id,
+        sensor_id,
+        local_date,
+        local_day_number,
+        isodow,
+        count(*)::integer as n_hours,
+        count_if(is_open_hour)::integer as n_open_hours,
+        sum(n_ok_hours)::integer as n_ok_hours,
+        sum(n_failed_hours)::integer as n_failed_hours,
+        sum(n_anomalous_hours)::integer as n_anomalous_hours,
+        sum(n_missing_hours)::integer as n_missing_hours,
+        sum(n_closed_hours)::integer as n_closed_hours,
+        sum(visits_raw)::bigint as visits_raw,
+        sum(visits_clean)::double as visits_clean
+    from hourly
+    group by
+        store_id,
+        sensor_id,
+        local_date,
+        local_day_number,
+        isodow
+),
+
+trend_windows as (
+    select
+        *,
+        {{ footfall_trend_windows('visits_clean', trend_partition) }}
+    from daily
+),
+
+trends as (
+    select
+        *,
+        {{ footfall_ma_prev_week(trend_partition) }}
+    from trend_windows
+),
+
+final as (
+    select
+        store_id,
+        sensor_id,
+        local_date,
+        local_day_number,
+        isodow,
+        n_hours,
+        n_open_hours,
+        n_ok_hours,
+        n_failed_hours,
+        n_anomalous_hours,
+        n_missing_hours,
+        n_closed_hours,
+        visits_raw,
+        visits_clean,
+        100.0 * n_ok_hours / nullif(n_open_hours, 0) as data_quality_pct,
+        visits_clean_ma_4w,
+        n_ma_4w_points,
+        visits_clean_prev_week,
+        {{ footfall_pct_change('visits_clean', 'visits_clean_prev_week') }}
+        as visits_clean_wow_pct,
+        {{ footfall_pct_change('visits_clean_ma_4w', 'ma_4w_prev_week') }} as ma_4w_wow_pct,
+        {{ footfall_pct_change('visits_clean', 'visits_clean_ma_4w') }}
+        as deviation_from_ma_4w_pct
+    from trends
+)
+
+select * from final

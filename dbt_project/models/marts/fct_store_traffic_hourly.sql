@@ -1,0 +1,89 @@
+-- One row per store and UTC hour: its sensors summed, sensor-hours by status, and the
+-- same-weekday, same-local-hour trend measures.
+{% set trend_partition = ['store_id', 'isodow', 'local_hour', 'local_hour_occurrence'] %}
+with
+
+sensor_hourly as (
+    select * from {{ ref('fct_sensor_traffic_hourly') }}
+),
+
+store_hourly as (
+    select
+        store_id,
+        hour_start_utc,
+        hour_start_local,
+        local_date,
+        local_hour,
+        local_hour_occurrence,
+        local_day_number,
+        isodow,
+        is_open_hour,
+        count(*)::integer as n_sensors,
+        count_if(is_open_hour)::integer as n_open_sensor_hours,
+        sum(n_ok_hours)::integer as n_ok_hours,
+        sum(n_failed_hours)::integer as n_failed_hours,
+        sum(n_anomalous_hours)::integer as n_anomalous_hours,
+        sum(n_missing_hours)::integer as n_missing_hours,
+        sum(n_closed_hours)::integer as n_closed_hours,
+        sum(visits_raw)::bigint as visits_raw,
+        sum(visits_clean)::double as visits_clean
+    from sensor_hourly
+    group by
+        store_id,
+        hour_start_utc,
+        hour_start_local,
+        local_date,
+        local_hour,
+        local_hour_occurrence,
+        local_day_number,
+        isodow,
+        is_open_hour
+),
+
+trend_windows as (
+    select
+        *,
+        {{ footfall_trend_windows('visits_clean', trend_partition) }}
+    from store_hourly
+),
+
+trends as (
+    select
+        *,
+        {{ footfall_ma_prev_week(trend_partition) }}
+    from trend_windows
+),
+
+final as (
+    select
+        store_id,
+        hour_start_utc,
+        hour_start_local,
+        local_date,
+        local_hour,
+        local_hour_occurrence,
+        local_day_number,
+        isodow,
+        is_open_hour,
+        n_sensors,
+        n_open_sensor_hours,
+        n_ok_hours,
+        n_failed_hours,
+        n_anomalous_hours,
+        n_missing_hours,
+        n_closed_hours,
+        visits_raw,
+        visits_clean,
+        100.0 * n_ok_hours / nullif(n_open_sensor_hours, 0) as data_quality_pct,
+        visits_clean_ma_4w,
+        n_ma_4w_points,
+        visits_clean_prev_week,
+        {{ footfall_pct_change('visits_clean', 'visits_clean_prev_week') }}
+        as visits_clean_wow_pct,
+        {{ footfall_pct_change('visits_clean_ma_4w', 'ma_4w_prev_week') }} as ma_4w_wow_pct,
+        {{ footfall_pct_change('visits_clean', 'visits_clean_ma_4w') }}
+        as deviation_from_ma_4w_pct
+    from trends
+)
+
+select * from final

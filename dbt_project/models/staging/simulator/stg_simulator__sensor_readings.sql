@@ -1,0 +1,50 @@
+-- One row per (store, sensor, UTC hour) reported by the API: deduplicated (the latest load
+-- wins), the -1 sentinel turned into a status, and the hour placed in the store's local time.
+with
+
+source as (
+    select * from {{ source('simulator', 'sensor_readings') }}
+),
+
+stores as (
+    select * from {{ ref('stg_simulator__stores') }}
+),
+
+-- A hash aggregate rather than a window: the raw table holds millions of rows, and filters on
+-- the key (an incremental run reads only recent hours) pass through a group by.
+deduplicated as (
+    select
+        store_id,
+        sensor_id,
+        reading_start_utc,
+        arg_max(visits, _loaded_at) as visits,
+        max(_loaded_at) as loaded_at_utc,
+        count(*) as n_copies
+    from source
+    group by
+        store_id,
+        sensor_id,
+        reading_start_utc
+),
+
+final as (
+    select
+        deduplicated.store_id::varchar as store_id,
+        deduplicated.sensor_id::integer as sensor_id,
+        deduplicated.reading_start_utc::timestamp as reading_start_utc,
+        timezone(
+            stores.timezone,
+            timezone('UTC', deduplicated.reading_start_utc::timestamp)
+        ) as reading_start_local,
+        deduplicated.visits::integer as visits_reported,
+        case when deduplicated.visits >= 0 then deduplicated.visits::integer end as visits_raw,
+        -- -1 is the API's failure sentinel; no other negative value is expected (a test checks).
+        case when deduplicated.visits >= 0 then 'reported' else 'failed' end as reading_status,
+        deduplicated.n_copies::integer as n_copies,
+        deduplicated.loaded_at_utc
+    from deduplicated
+    left join stores
+        on deduplicated.store_id = stores.store_id
+)
+
+select * from final
