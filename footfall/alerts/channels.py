@@ -71,7 +71,7 @@ class EmailChannel:
         msg["Subject"] = summary_line(alerts)
         msg["From"] = self.sender
         msg["To"] = ", ".join(self.recipients)
-        msg["X-Footfall-Alert-Ids"] = ",".join(a.alert_id for a in alerts)
+        msg["X-Footfall-Alert-Ids"] = ", ".join(a.alert_id for a in alerts)
         msg.set_content(render_text(alerts))
         return msg
 
