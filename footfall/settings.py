@@ -155,6 +155,56 @@ def simulator() -> SimulatorSettings:
     return SimulatorSettings.from_env()
 
 
+# --------------------------------------------------------------------------------------------
+# Loaders (issue 3)
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LoaderSettings:
+    """How the loader reads the API and waits for the warehouse (README: Loading)."""
+
+    overlap_hours: int
+    page_size: int
+    workers: int
+    max_attempts: int
+    backoff_s: float
+    backoff_max_s: float
+    http_timeout_s: float
+    lock_wait_s: float
+
+    @classmethod
+    def from_env(cls) -> LoaderSettings:
+        settings = cls(
+            overlap_hours=_int("FOOTFALL_LOADER_OVERLAP_HOURS", 24),
+            page_size=_int("FOOTFALL_LOADER_PAGE_SIZE", 100_000),
+            workers=_int("FOOTFALL_LOADER_WORKERS", 4),
+            max_attempts=_int("FOOTFALL_LOADER_MAX_ATTEMPTS", 8),
+            backoff_s=_float("FOOTFALL_LOADER_BACKOFF_S", 0.2),
+            backoff_max_s=_float("FOOTFALL_LOADER_BACKOFF_MAX_S", 10.0),
+            http_timeout_s=_float("FOOTFALL_LOADER_HTTP_TIMEOUT_S", 60.0),
+            lock_wait_s=_float("FOOTFALL_LOADER_LOCK_WAIT_S", 30.0),
+        )
+        limits = {
+            "FOOTFALL_LOADER_OVERLAP_HOURS": (settings.overlap_hours, 0, None),
+            "FOOTFALL_LOADER_PAGE_SIZE": (settings.page_size, 1, 1_000_000),
+            "FOOTFALL_LOADER_WORKERS": (settings.workers, 1, 64),
+            "FOOTFALL_LOADER_MAX_ATTEMPTS": (settings.max_attempts, 1, None),
+            "FOOTFALL_LOADER_BACKOFF_S": (settings.backoff_s, 0, None),
+            "FOOTFALL_LOADER_BACKOFF_MAX_S": (settings.backoff_max_s, 0, None),
+            "FOOTFALL_LOADER_HTTP_TIMEOUT_S": (settings.http_timeout_s, 0.001, None),
+            "FOOTFALL_LOADER_LOCK_WAIT_S": (settings.lock_wait_s, 0, None),
+        }
+        for name, (value, low, high) in limits.items():
+            if value < low or (high is not None and value > high):
+                bounds = f"at least {low}" if high is None else f"between {low} and {high}"
+                raise SettingError(f"{name}={value!r} must be {bounds}.")
+        return settings
+
+
+def loader() -> LoaderSettings:
+    """The loader settings, read now from the environment."""
+    return LoaderSettings.from_env()
+
+
 def describe(settings: object) -> dict[str, object]:
     """A settings object as a plain dict, for logs and summaries."""
     return {f.name: getattr(settings, f.name) for f in fields(settings)}  # type: ignore[arg-type]

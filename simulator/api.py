@@ -1,0 +1,325 @@
+"""The HTTP API of the simulator (docs/contracts.md section 1), built by `create_app()`."""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import orjson
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from footfall.settings import SimulatorSettings
+from simulator.clock import Clock
+from simulator.faults import FaultMiddleware, FaultSettings, add_row_faults
+from simulator.fleet import Store, fleet
+from simulator.legacy import LegacyError, legacy_value
+from simulator.model import ModelConfig, simulate
+from simulator.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageError, plan_page
+from simulator.profile import Profile
+from simulator.scenarios import Scenario
+from simulator.timeutil import iso_z
+
+_JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z
+
+
+# Query parameters shared by the readings and truth endpoints.
+StoreQ = Annotated[str, Query(description="a store id, e.g. paris")]
+StartQ = Annotated[
+    str,
+    Query(description="window start (UTC hour starts >= start), ISO 8601: 2024-01-01T00:00:00Z"),
+]
+EndQ = Annotated[str, Query(description="window end (exclusive), ISO 8601; cut at now")]
+SensorQ = Annotated[int | None, Query(ge=0, description="only this sensor")]
+SizeQ = Annotated[
+    int,
+    Query(ge=1, le=MAX_PAGE_SIZE, description="most readings per page (whole hours)"),
+]
+CursorQ = Annotated[str | None, Query(description="next_cursor of the previous page")]
+
+
+class SimulatorState:
+    """Everything a running simulator holds: fleet, clock, model config, faults, scenarios."""
+
+    def __init__(self, settings: SimulatorSettings) -> None:
+        profile = Profile.preset(settings.profile).without(*settings.profile_off)
+        self.settings = settings
+        self.stores: dict[str, Store] = {s.store_id: s for s in fleet(settings.n_stores)}
+        self.clock = Clock.configured(settings.now, settings.speed)
+        self.config = ModelConfig(seed=settings.seed, profile=profile)
+        self.faults = FaultSettings(
+            share_5xx=settings.fault_5xx,
+            share_429=settings.fault_429,
+            retry_after_s=round(settings.fault_retry_after_s),
+            latency_ms=settings.fault_latency_ms,
+            share_truncated=settings.fault_truncated,
+            share_malformed=settings.fault_malformed,
+            share_duplicates=settings.fault_duplicates,
+            share_bad_rows=settings.fault_bad_rows,
+        )
+        self.rand = random.Random()
+        self._lock = threading.Lock()
+        self._next_scenario_id = 1
+
+    def store(self, store_id: str) -> Store:
+        try:
+            return self.stores[store_id]
+        except KeyError:
+            known = ", ".join(list(self.stores)[:10])
+            more = ", ..." if len(self.stores) > 10 else ""
+            raise HTTPException(
+                404, f"unknown store_id {store_id!r}; known ids: {known}{more}"
+            ) from None
+
+    def add_scenario(self, scenario: Scenario) -> Scenario:
+        with self._lock:
+            scenario = replace(scenario, scenario_id=self._next_scenario_id)
+            self._next_scenario_id += 1
+            self.config = replace(self.config, scenarios=(*self.config.scenarios, scenario))
+        return scenario
+
+    def remove_scenarios(self, scenario_id: int | None = None) -> int:
+        with self._lock:
+            before = self.config.scenarios
+            kept = tuple(
+                s for s in before if scenario_id is not None and s.scenario_id != scenario_id
+            )
+            self.config = replace(self.config, scenarios=kept)
+        return len(before) - len(kept)
+
+
+class ScenarioIn(BaseModel):
+    """An on-demand incident to add."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["outage", "traffic"] = Field(
+        description="outage: the sensor(s) go silent; traffic: true visits times `factor`"
+    )
+    store_id: str
+    sensor_id: int | None = Field(None, ge=0, description="one sensor, or every sensor if null")
+    start_utc: AwareDatetime
+    end_utc: AwareDatetime
+    factor: float = Field(1.0, ge=0.0, le=100.0, description="traffic multiplier (0.3 = -70 %)")
+
+
+def _scenario_out(sc: Scenario) -> dict[str, Any]:
+    return {
+        "scenario_id": sc.scenario_id,
+        "kind": sc.kind,
+        "store_id": sc.store_id,
+        "sensor_id": sc.sensor_id,
+        "start_utc": iso_z(sc.start_utc),
+        "end_utc": iso_z(sc.end_utc),
+        "factor": sc.factor,
+    }
+
+
+def _json(body: Any, status_code: int = 200) -> Response:
+    return Response(
+        orjson.dumps(body, option=_JSON_OPTIONS), status_code, media_type="application/json"
+    )
+
+
+def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
+    """The simulator's FastAPI application, with its own state (from the environment if None)."""
+    state = SimulatorState(settings or SimulatorSettings.from_env())
+    app = FastAPI(
+        title="footfall sensor API (simulator)",
+        version="1.0",
+        description="A store chain's door-sensor API, simulated: see docs/simulator.md.",
+    )
+    app.state.sim = state
+    app.add_middleware(FaultMiddleware, current=lambda: state.faults, rand=state.rand)
+
+    @app.exception_handler(LegacyError)
+    async def _legacy_error(_: Request, exc: LegacyError) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+
+    @app.exception_handler(PageError)
+    async def _page_error(_: Request, exc: PageError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.get("/health", tags=["service"])
+    def health() -> dict[str, Any]:
+        """Liveness, the simulator's now and what it simulates."""
+        return {
+            "status": "ok",
+            "now_utc": iso_z(state.clock.now()),
+            "clock": state.clock.mode,
+            "profile": state.config.profile.name,
+            "profile_off": list(state.settings.profile_off),
+            "n_stores": len(state.stores),
+        }
+
+    @app.get("/api/v1/stores", tags=["stores"])
+    def stores() -> Response:
+        """Every store of the chain."""
+        return _json({"stores": [s.as_api() for s in state.stores.values()]})
+
+    @app.get("/api/v1/stores/{store_id}", tags=["stores"])
+    def store(store_id: str) -> Response:
+        """One store; 404 if unknown."""
+        return _json(state.store(store_id).as_api())
+
+    @app.get("/api/v1/stores/{store_id}/sensors", tags=["stores"])
+    def sensors(store_id: str) -> Response:
+        """The sensors of a store, numbered 0 to n-1."""
+        return _json({"sensors": state.store(store_id).sensors_api()})
+
+    def readings_page(
+        store_id: str,
+        start: str,
+        end: str,
+        sensor_id: int | None,
+        page_size: int,
+        cursor: str | None,
+        truth: bool,
+    ) -> Response:
+        s = state.store(store_id)
+        if sensor_id is not None and sensor_id >= s.n_sensors:
+            raise HTTPException(
+                404,
+                f"store {store_id!r} has sensors 0 to {s.n_sensors - 1}; "
+                f"sensor_id={sensor_id} does not exist",
+            )
+        try:
+            page = plan_page(
+                start,
+                end,
+                cursor,
+                page_size,
+                1 if sensor_id is not None else s.n_sensors,
+                s.opening_hour_index,
+                state.clock.ended_hours(),
+            )
+        except ValueError as exc:
+            raise PageError(str(exc)) from None
+        sensors = np.arange(s.n_sensors) if sensor_id is None else np.array([sensor_id])
+        hours = np.arange(page.first_hour, page.end_hour, dtype=np.int64)
+        columns: dict[str, Any] = simulate(s, hours, sensors, state.config).columns(truth=truth)
+        if not truth:
+            faults = state.faults
+            if faults.share_duplicates or faults.share_bad_rows:
+                columns = add_row_faults(
+                    columns,
+                    faults,
+                    state.rand,
+                    s.n_sensors,
+                    (page.window_first_hour, page.window_last_hour),
+                )
+        body = {
+            "store_id": s.store_id,
+            "start_utc": iso_z(page.start_utc),
+            "end_utc": iso_z(page.end_utc),
+            "n_readings": len(columns["visits"]),
+            "next_cursor": page.next_cursor,
+            "readings": columns,
+        }
+        if truth:
+            columns["status"] = columns["status"].tolist()
+        return _json(body)
+
+    @app.get("/api/v1/readings", tags=["readings"])
+    def readings(
+        store_id: StoreQ,
+        start: StartQ,
+        end: EndQ,
+        sensor_id: SensorQ = None,
+        page_size: SizeQ = DEFAULT_PAGE_SIZE,
+        cursor: CursorQ = None,
+    ) -> Response:
+        """A page of a store's readings over a UTC window, columnar (docs/contracts.md)."""
+        return readings_page(store_id, start, end, sensor_id, page_size, cursor, truth=False)
+
+    @app.get("/api/v1/truth", tags=["readings"])
+    def truth(
+        store_id: StoreQ,
+        start: StartQ,
+        end: EndQ,
+        sensor_id: SensorQ = None,
+        page_size: SizeQ = DEFAULT_PAGE_SIZE,
+        cursor: CursorQ = None,
+    ) -> Response:
+        """Ground truth: the readings plus `status` and `visits_true`, outage hours included."""
+        return readings_page(store_id, start, end, sensor_id, page_size, cursor, truth=True)
+
+    @app.get("/", tags=["original"])
+    def original(
+        store_name: Annotated[str, Query(description="store name, e.g. Paris")],
+        year: Annotated[int, Query(ge=1, le=9999)],
+        month: Annotated[int, Query(ge=1, le=12)],
+        day: Annotated[int, Query(ge=1, le=31)],
+        hour: Annotated[int, Query(ge=0, le=23, description="local hour 0-23")],
+        sensor_id: Annotated[int | None, Query(ge=0)] = None,
+    ) -> int:
+        """The original endpoint: one integer (see docs/simulator.md for -1 and -2)."""
+        wanted = store_name.strip().lower()
+        match = [s for s in state.stores.values() if wanted in (s.name.lower(), s.store_id)]
+        if not match:
+            names = ", ".join(s.name for s in list(state.stores.values())[:10])
+            raise HTTPException(404, f"unknown store_name {store_name!r}; known: {names}")
+        return legacy_value(
+            match[0], year, month, day, hour, sensor_id, state.config, state.clock.ended_hours()
+        )
+
+    @app.get("/admin/faults", tags=["admin"])
+    def get_faults() -> FaultSettings:
+        """The fault-injection settings now in force."""
+        return state.faults
+
+    @app.put("/admin/faults", tags=["admin"])
+    def put_faults(faults: FaultSettings) -> FaultSettings:
+        """Replace the fault-injection settings (fields left out go back to 0 / default)."""
+        state.faults = faults
+        return state.faults
+
+    @app.get("/admin/scenarios", tags=["admin"])
+    def get_scenarios() -> dict[str, Any]:
+        """The on-demand incidents in force."""
+        return {"scenarios": [_scenario_out(s) for s in state.config.scenarios]}
+
+    @app.post("/admin/scenarios", status_code=201, tags=["admin"])
+    def post_scenario(body: ScenarioIn) -> dict[str, Any]:
+        """Add an incident: an outage or a traffic factor on a store or one sensor."""
+        s = state.store(body.store_id)
+        if body.sensor_id is not None and body.sensor_id >= s.n_sensors:
+            raise HTTPException(
+                404,
+                f"store {s.store_id!r} has sensors 0 to {s.n_sensors - 1}, not {body.sensor_id}",
+            )
+        if body.start_utc >= body.end_utc:
+            raise HTTPException(422, "start_utc must be before end_utc")
+        sc = Scenario(
+            kind=body.kind,
+            store_id=s.store_id,
+            sensor_id=body.sensor_id,
+            start_utc=_utc(body.start_utc),
+            end_utc=_utc(body.end_utc),
+            factor=body.factor,
+        )
+        return _scenario_out(state.add_scenario(sc))
+
+    @app.delete("/admin/scenarios", tags=["admin"])
+    def delete_scenarios() -> dict[str, int]:
+        """Remove every incident."""
+        return {"removed": state.remove_scenarios()}
+
+    @app.delete("/admin/scenarios/{scenario_id}", tags=["admin"])
+    def delete_scenario(scenario_id: int) -> dict[str, int]:
+        """Remove one incident; 404 if there is no such id."""
+        removed = state.remove_scenarios(scenario_id)
+        if not removed:
+            raise HTTPException(404, f"no scenario with id {scenario_id}")
+        return {"removed": removed}
+
+    return app
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
