@@ -1,0 +1,328 @@
+"""One run of the loader: plan the work, fetch pages concurrently, write them one by one.
+
+Worker threads (one HTTP client each) fetch and check pages, task after task; the calling
+thread owns the DuckDB connection and writes each page in its own transaction, in the order
+the pages arrive. A bounded queue between them keeps memory flat whatever the history size.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from loaders import plan, warehouse, writer
+from loaders.api import ApiClient, Store
+from loaders.errors import ApiError, LoaderError, OptionError, TransientError
+from loaders.pages import Page
+from loaders.retry import RetryPolicy, Stopped
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """What to load, and how (the command line's options plus the settings)."""
+
+    warehouse: Path
+    api_url: str
+    start: datetime | None = None
+    end: datetime | None = None
+    stores: tuple[str, ...] = ()
+    full_refresh: bool = False
+    overlap_hours: int = 24
+    page_size: int = 100_000
+    workers: int = 4
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    http_timeout_s: float = 60.0
+    lock_wait_s: float = 30.0
+
+
+@dataclass
+class StoreCounts:
+    n_rows: int = 0
+    n_new_rows: int = 0
+    n_changed_rows: int = 0
+    n_rejects: int = 0
+    n_pages: int = 0
+
+
+@dataclass
+class RunResult:
+    """What a run did, for the summary."""
+
+    load_id: str
+    status: str = "running"
+    mode: str = "incremental"
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    per_store: dict[str, StoreCounts] = field(default_factory=dict)
+    n_tasks: int = 0
+    n_retries: int = 0
+    aborted_runs: list[str] = field(default_factory=list)
+    duration_s: float = 0.0
+    error: str | None = None
+
+    def total(self) -> StoreCounts:
+        out = StoreCounts()
+        for c in self.per_store.values():
+            out.n_rows += c.n_rows
+            out.n_new_rows += c.n_new_rows
+            out.n_changed_rows += c.n_changed_rows
+            out.n_rejects += c.n_rejects
+            out.n_pages += c.n_pages
+        return out
+
+
+class Reporter:
+    """Hooks for progress: planned work, each written page, each retry (all optional)."""
+
+    def planned(self, result: RunResult, n_readings: int, sensors: dict[str, int]) -> None: ...
+
+    def page_written(self, task: plan.Task, page: Page, counts: writer.PageCounts) -> None: ...
+
+    def retry(self, what: str, attempt: int, error: TransientError, wait_s: float) -> None: ...
+
+
+def new_load_id(started_at: datetime) -> str:
+    return f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+def select_stores(stores: list[Store], wanted: Sequence[str]) -> list[Store]:
+    """The stores asked for (all when none), in the API's order; OptionError on unknown ids."""
+    known = {s.store_id: s for s in stores}
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        raise OptionError(
+            f"unknown store(s) {', '.join(repr(u) for u in unknown)}; "
+            f"the API has: {', '.join(sorted(known)) or 'no stores'}"
+        )
+    return [s for s in stores if not wanted or s.store_id in wanted]
+
+
+def plan_tasks(
+    stores: list[Store],
+    options: LoadOptions,
+    now: datetime,
+    progress: dict[str, tuple[list, list]],
+) -> list[plan.Task]:
+    """The tasks of this run, store by store (see loaders.plan), interleaved across stores."""
+    per_store = []
+    for store in stores:
+        first = plan.first_hour_utc(store.opened_on, store.timezone)
+        if options.start is not None or options.end is not None:
+            low = max(first, options.start) if options.start else first
+            high = min(now, options.end) if options.end else now
+            windows = plan.clip([(low, high)], first, now)
+        else:
+            intended, done = progress.get(store.store_id, ([], []))
+            windows = plan.incremental_windows(first, now, intended, done, options.overlap_hours)
+        hours = max(1, options.page_size // max(1, len(store.sensors)))
+        per_store.append(plan.chunk(store.store_id, windows, hours))
+    # Round-robin across stores so every store advances and the workers stay busy.
+    tasks: list[plan.Task] = []
+    for i in range(max((len(t) for t in per_store), default=0)):
+        tasks.extend(t[i] for t in per_store if i < len(t))
+    return tasks
+
+
+_DONE = object()
+
+
+def _fetch_worker(
+    api: ApiClient,
+    stores: dict[str, Store],
+    tasks: queue.Queue,
+    out: queue.Queue,
+    stop: threading.Event,
+    page_size: int,
+) -> None:
+    """Take tasks until none is left; put (task, page) for every page, then _DONE."""
+    try:
+        while not stop.is_set():
+            try:
+                task = tasks.get_nowait()
+            except queue.Empty:
+                break
+            store = stores[task.store_id]
+            sensor_ids = store.sensor_ids
+            cursor = None
+            while not stop.is_set():
+                page = api.readings_page(store, sensor_ids, task.start, task.end, page_size, cursor)
+                out.put((task, page))
+                cursor = page.next_cursor
+                if cursor is None:
+                    break
+    except Stopped:
+        pass
+    except BaseException as exc:  # handed to the writing thread, which stops the run
+        out.put(exc)
+    finally:
+        out.put(_DONE)
+
+
+def _run_tasks(
+    con: duckdb.DuckDBPyConnection,
+    api: ApiClient,
+    stores: dict[str, Store],
+    tasks: list[plan.Task],
+    options: LoadOptions,
+    result: RunResult,
+    reporter: Reporter,
+    stop: threading.Event,
+) -> None:
+    """Fetch the tasks' pages on worker threads and write each page here, in one transaction."""
+    todo: queue.Queue = queue.Queue()
+    for task in tasks:
+        todo.put(task)
+    pages: queue.Queue = queue.Queue(maxsize=2 * options.workers)
+    n_workers = min(options.workers, len(tasks))
+    threads = [
+        threading.Thread(
+            target=_fetch_worker,
+            args=(api, stores, todo, pages, stop, options.page_size),
+            name=f"loader-fetch-{i}",
+            daemon=True,
+        )
+        for i in range(n_workers)
+    ]
+    for t in threads:
+        t.start()
+    running = n_workers
+    try:
+        while running:
+            item = pages.get()
+            if item is _DONE:
+                running -= 1
+                continue
+            if isinstance(item, BaseException):
+                raise item
+            task, page = item
+            counts = writer.write_page(con, result.load_id, task, page)
+            c = result.per_store.setdefault(task.store_id, StoreCounts())
+            c.n_rows += counts.n_rows
+            c.n_new_rows += counts.n_new_rows
+            c.n_changed_rows += counts.n_changed_rows
+            c.n_rejects += counts.n_rejects
+            c.n_pages += 1
+            reporter.page_written(task, page, counts)
+    finally:
+        stop.set()
+        # Unblock workers waiting to put a page, then let them end.
+        while any(t.is_alive() for t in threads):
+            with contextlib.suppress(queue.Empty):
+                pages.get(timeout=0.05)
+        for t in threads:
+            t.join()
+
+
+def run_load(
+    options: LoadOptions,
+    reporter: Reporter | None = None,
+    *,
+    on_started: Callable[[RunResult], None] | None = None,
+) -> RunResult:
+    """Load what `options` asks for; the run is recorded in raw.load_runs whatever happens."""
+    reporter = reporter or Reporter()
+    clock = time.perf_counter()
+    started_at = writer.utc_now()
+    result = RunResult(load_id=new_load_id(started_at))
+    explicit = options.start is not None or options.end is not None
+    result.mode = (
+        "full-refresh" if options.full_refresh else "window" if explicit else "incremental"
+    )
+
+    con = warehouse.connect(options.warehouse, options.lock_wait_s)
+    stop = threading.Event()
+
+    def count_retry(what: str, attempt: int, error: TransientError, wait_s: float) -> None:
+        result.n_retries += 1
+        reporter.retry(what, attempt, error, wait_s)
+
+    api = ApiClient(
+        options.api_url,
+        timeout_s=options.http_timeout_s,
+        policy=options.policy,
+        stop=stop,
+        on_retry=count_retry,
+    )
+    try:
+        warehouse.ensure_schema(con)
+        con.execute("begin transaction")
+        result.aborted_runs = writer.abort_stale_runs(con)
+        writer.start_run(con, result.load_id, started_at, result.mode, options.api_url)
+        con.execute("commit")
+        if on_started is not None:
+            on_started(result)
+        try:
+            _load(con, api, options, result, reporter, stop)
+        except BaseException as exc:
+            result.status = "failed"
+            result.error = _describe(exc)
+            result.duration_s = time.perf_counter() - clock
+            writer.finish_run(con, result.load_id, "failed", result.duration_s, result.error)
+            raise
+        result.status = "success"
+        result.duration_s = time.perf_counter() - clock
+        writer.finish_run(con, result.load_id, "success", result.duration_s)
+        return result
+    finally:
+        stop.set()
+        api.close()
+        con.close()
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (Ctrl-C)"
+    if isinstance(exc, LoaderError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    api: ApiClient,
+    options: LoadOptions,
+    result: RunResult,
+    reporter: Reporter,
+    stop: threading.Event,
+) -> None:
+    health = api.health()
+    now = plan.floor_hour(_parse_now(health.get("now_utc"), options.api_url))
+    all_stores = api.stores()
+    stores = select_stores(all_stores, options.stores)
+    writer.write_stores(con, all_stores, result.load_id, writer.utc_now())
+    store_ids = [s.store_id for s in stores]
+    if options.full_refresh:
+        writer.full_refresh(con, store_ids)
+    progress = writer.progress_intervals(con)
+    tasks = plan_tasks(stores, options, now, progress)
+    result.n_tasks = len(tasks)
+    result.window_start = min((t.start for t in tasks), default=options.start)
+    result.window_end = max((t.end for t in tasks), default=options.end or now)
+    writer.plan_run(con, result.load_id, tasks, (result.window_start, result.window_end), store_ids)
+    for store_id in store_ids:
+        result.per_store.setdefault(store_id, StoreCounts())
+    by_id = {s.store_id: s for s in stores}
+    n_readings = sum(t.hours * len(by_id[t.store_id].sensors) for t in tasks)
+    reporter.planned(result, n_readings, {s.store_id: len(s.sensors) for s in stores})
+    if tasks:
+        _run_tasks(con, api, by_id, tasks, options, result, reporter, stop)
+
+
+def _parse_now(value: object, api_url: str) -> datetime:
+    """The simulator's now_utc (ISO 8601) as a naive UTC datetime."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ApiError(f"{api_url}/health gave now_utc={value!r}, not an ISO 8601 time") from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
