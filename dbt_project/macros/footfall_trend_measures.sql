@@ -23,7 +23,7 @@
         partition by {{ partition_by | join(', ') }}
         order by local_day_number
         range between 21 preceding and current row
-    ) as n_ma_4w_points,
+    )::integer as n_ma_4w_points,
     max({{ value }}) over (
         partition by {{ partition_by | join(', ') }}
         order by local_day_number

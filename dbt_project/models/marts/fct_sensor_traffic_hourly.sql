@@ -70,7 +70,7 @@ final as (
         (trends.status = 'closed')::integer as n_closed_hours,
         case
             when trends.is_open_hour then 100.0 * (trends.status = 'ok')::integer
-        end as data_quality_pct,
+        end::double as data_quality_pct,
         trends.visits_clean_ma_4w,
         trends.n_ma_4w_points,
         trends.visits_clean_prev_week,
