@@ -4,7 +4,8 @@ For each sensor and each hour (in the store's local time) since the store opened
 - with probability p_failure the reading failed: -1 (at any hour, open or not);
 - otherwise, outside the opening hours or on a closed weekday: 0;
 - otherwise the draw x ~ Normal(mean, std) (times the profile's factors), reported as
-  int(max(x, 0)); with probability p_anomaly it is anomalous: int(0.1 * max(x, 0)).
+  int(max(x, 0)); with probability p_anomaly it is anomalous: int(max(x, 0)) // 10
+  (10 % of the draw, truncated).
 Each (seed, store, sensor, hour) has its own random stream (`simulator.rng`), so a slice
 generated alone equals the same slice inside any larger window.
 """
@@ -28,7 +29,8 @@ OK, FAILED, ANOMALOUS, CLOSED, OUTAGE = range(len(STATUSES))
 #: `visits` of an hour without a reading (an outage) in the truth and the original endpoint.
 NO_READING = -2
 FAILED_READING = -1
-ANOMALY_SHARE = 0.1
+#: An anomalous reading is 10 % of the draw: int(max(x, 0)) // ANOMALY_DIVISOR.
+ANOMALY_DIVISOR = 10
 
 # Independent uses of the random streams (the `salt` of rng.stream_key).
 _SALT_READINGS, _SALT_OUTAGES, _SALT_DOORS = 0, 1, 2
@@ -160,8 +162,7 @@ def simulate(store: Store, hours: np.ndarray, sensors: np.ndarray, config: Model
         np.maximum(x, 0.0, out=x)
         true_open = x.astype(np.int64)
         anomalous = u_anom[open_rows] < store.p_anomaly
-        x *= ANOMALY_SHARE
-        visits[open_rows] = np.where(anomalous, x.astype(np.int64), true_open)
+        visits[open_rows] = np.where(anomalous, true_open // ANOMALY_DIVISOR, true_open)
         status[open_rows] = np.where(anomalous, ANOMALOUS, OK)
         visits_true[open_rows] = true_open
     visits[failed] = FAILED_READING
