@@ -1,0 +1,1 @@
+"""Tests of the dbt project on warehouses built by the real chain (tests/chain.py)."""
