@@ -8,20 +8,22 @@
     Usage: {{ footfall_expected('pool_visits', ['prior_28d', 'prior_91d', 'following_28d']) }}
 #}
 {% macro footfall_expected(pool, windows) -%}
+    {%- set min_points = var('footfall_expected_min_points') -%}
     case
-        {%- for w in windows %}
-            when count({{ pool }}) over {{ w }} >= {{ var('footfall_expected_min_points') }}
-                then median({{ pool }}) over {{ w }}
-        {%- endfor %}
+    {%- for w in windows %}
+        when count({{ pool }}) over {{ w }} >= {{ min_points }}
+            then median({{ pool }}) over {{ w }}
+    {%- endfor %}
     end
 {%- endmacro %}
 
 {% macro footfall_expected_basis(pool, windows) -%}
+    {%- set min_points = var('footfall_expected_min_points') -%}
     case
-        {%- for w in windows %}
-            when count({{ pool }}) over {{ w }} >= {{ var('footfall_expected_min_points') }}
-                then '{{ w }}'
-        {%- endfor %}
+    {%- for w in windows %}
+        when count({{ pool }}) over {{ w }} >= {{ min_points }}
+            then '{{ w }}'
+    {%- endfor %}
     end
 {%- endmacro %}
 

@@ -25,9 +25,9 @@ readings as (
 ),
 
 {% if is_incremental() %}
-reprocess as (
-    {{ footfall_reprocess_from(0) }}
-),
+    reprocess as (
+        {{ footfall_reprocess_from(0) }}
+    ),
 {% endif %}
 
 spine as (
@@ -48,9 +48,9 @@ spine as (
     {% if is_incremental() %}
         left join reprocess
             on store_hours.store_id = reprocess.store_id
-    where
-        reprocess.reprocess_from_utc is null
-        or store_hours.hour_start_utc >= reprocess.reprocess_from_utc
+        where
+            reprocess.reprocess_from_utc is null
+            or store_hours.hour_start_utc >= reprocess.reprocess_from_utc
     {% endif %}
 ),
 

@@ -24,9 +24,9 @@ with
 {% set windows_pass_2 = ['prior_28d', 'prior_91d', 'following_28d'] %}
 
 {% if is_incremental() %}
-reprocess as (
-    {{ footfall_reprocess_from(56) }}
-),
+    reprocess as (
+        {{ footfall_reprocess_from(56) }}
+    ),
 {% endif %}
 
 sensor_hours as (
@@ -35,9 +35,9 @@ sensor_hours as (
     {% if is_incremental() %}
         left join reprocess
             on sensor_hours.store_id = reprocess.store_id
-    where
-        reprocess.reprocess_from_utc is null
-        or sensor_hours.hour_start_utc >= reprocess.reprocess_from_utc - to_days(182)
+        where
+            reprocess.reprocess_from_utc is null
+            or sensor_hours.hour_start_utc >= reprocess.reprocess_from_utc - to_days(182)
     {% endif %}
 ),
 
@@ -155,9 +155,9 @@ classified as (
     {% if is_incremental() %}
         left join reprocess
             on sensor_hours.store_id = reprocess.store_id
-    where
-        reprocess.reprocess_from_utc is null
-        or sensor_hours.hour_start_utc >= reprocess.reprocess_from_utc
+        where
+            reprocess.reprocess_from_utc is null
+            or sensor_hours.hour_start_utc >= reprocess.reprocess_from_utc
     {% endif %}
 ),
 

@@ -15,9 +15,9 @@
 with
 
 {% if is_incremental() %}
-reprocess as (
-    {{ footfall_reprocess_from(56) }}
-),
+    reprocess as (
+        {{ footfall_reprocess_from(56) }}
+    ),
 {% endif %}
 
 classified as (
@@ -26,9 +26,9 @@ classified as (
     {% if is_incremental() %}
         left join reprocess
             on classified.store_id = reprocess.store_id
-    where
-        reprocess.reprocess_from_utc is null
-        or classified.hour_start_utc >= reprocess.reprocess_from_utc - to_days(28)
+        where
+            reprocess.reprocess_from_utc is null
+            or classified.hour_start_utc >= reprocess.reprocess_from_utc - to_days(28)
     {% endif %}
 ),
 
@@ -75,18 +75,18 @@ final as (
         trends.n_ma_4w_points,
         trends.visits_clean_prev_week,
         {{ footfall_pct_change('trends.visits_clean', 'trends.visits_clean_prev_week') }}
-        as visits_clean_wow_pct,
+            as visits_clean_wow_pct,
         {{ footfall_pct_change('trends.visits_clean_ma_4w', 'trends.ma_4w_prev_week') }}
-        as ma_4w_wow_pct,
+            as ma_4w_wow_pct,
         {{ footfall_pct_change('trends.visits_clean', 'trends.visits_clean_ma_4w') }}
-        as deviation_from_ma_4w_pct
+            as deviation_from_ma_4w_pct
     from trends
     {% if is_incremental() %}
         left join reprocess
             on trends.store_id = reprocess.store_id
-    where
-        reprocess.reprocess_from_utc is null
-        or trends.hour_start_utc >= reprocess.reprocess_from_utc
+        where
+            reprocess.reprocess_from_utc is null
+            or trends.hour_start_utc >= reprocess.reprocess_from_utc
     {% endif %}
 )
 

@@ -68,10 +68,10 @@ final as (
         n_ma_4w_points,
         visits_clean_prev_week,
         {{ footfall_pct_change('visits_clean', 'visits_clean_prev_week') }}
-        as visits_clean_wow_pct,
+            as visits_clean_wow_pct,
         {{ footfall_pct_change('visits_clean_ma_4w', 'ma_4w_prev_week') }} as ma_4w_wow_pct,
         {{ footfall_pct_change('visits_clean', 'visits_clean_ma_4w') }}
-        as deviation_from_ma_4w_pct
+            as deviation_from_ma_4w_pct
     from trends
 )
 

@@ -9,7 +9,7 @@
 #}
 {% test unique_combination_of_columns(model, combination_of_columns) %}
 
-    {%- set columns_csv = combination_of_columns | join(', ') %}
+{%- set columns_csv = combination_of_columns | join(', ') %}
 
     with
 

@@ -9,19 +9,17 @@
 #}
 {% test value_in_range(model, column_name, min_value=none, max_value=none) %}
 
+{%- set bounds = (
+    ([column_name ~ ' < ' ~ min_value] if min_value is not none else [])
+    + ([column_name ~ ' > ' ~ max_value] if max_value is not none else [])
+) %}
+
     with
 
     final as (
         select *
         from {{ model }}
-        where
-            false
-            {%- if min_value is not none %}
-                or {{ column_name }} < {{ min_value }}
-            {%- endif %}
-            {%- if max_value is not none %}
-                or {{ column_name }} > {{ max_value }}
-            {%- endif %}
+        where false {% for bound in bounds %} or {{ bound }}{% endfor %}
     )
 
     select * from final

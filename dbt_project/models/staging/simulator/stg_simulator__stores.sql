@@ -22,7 +22,7 @@ final as (
         n_sensors::integer as n_sensors,
         open_hour_local::integer as open_hour_local,
         close_hour_local::integer as close_hour_local,
-        closed_isodow::integer [] as closed_isodow,
+        closed_isodow::integer[] as closed_isodow,
         mean_visits::double as mean_visits,
         std_visits::double as std_visits,
         p_anomaly::double as p_anomaly,
