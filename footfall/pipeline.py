@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shlex
 import shutil
 import signal
@@ -68,21 +69,20 @@ def default_steps(schedule: settings.ScheduleSettings) -> list[Step]:
     py = sys.executable
     beside = Path(py).with_name("dbt")
     dbt = str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
-    dbt_cmd = [
-        dbt,
-        "build",
-        "--project-dir",
-        str(settings.REPO_ROOT / "dbt_project"),
-        "--profiles-dir",
-        str(settings.REPO_ROOT),
-        *shlex.split(schedule.dbt_args),
-    ]
     return [
-        Step("load", [py, "-m", "loaders"]),
-        Step("build", dbt_cmd),
+        Step("load", [py, "-m", "loaders", *shlex.split(schedule.load_args)]),
+        Step("build", [dbt, "build", *shlex.split(schedule.dbt_args)]),
         Step("publish", [py, "-m", "footfall.publish"]),
         Step("alerts", [py, "-m", "footfall.alerts"], frozenset({0, 1}), show_output=True),
     ]
+
+
+def step_environment() -> dict[str, str]:
+    """The steps' environment: ours, with dbt's project and profiles where `make` puts them."""
+    env = dict(os.environ)
+    env.setdefault("DBT_PROJECT_DIR", str(settings.REPO_ROOT / "dbt_project"))
+    env.setdefault("DBT_PROFILES_DIR", str(settings.REPO_ROOT))
+    return env
 
 
 def run_step(step: Step) -> StepResult:
@@ -92,6 +92,7 @@ def run_step(step: Step) -> StepResult:
         proc = subprocess.run(
             step.command,
             cwd=settings.REPO_ROOT,
+            env=step_environment(),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

@@ -281,10 +281,12 @@ def alerts() -> AlertSettings:
 
 @dataclass(frozen=True)
 class ScheduleSettings:
-    """The pipeline on a schedule (`make run`): how often, where it logs, extra dbt arguments."""
+    """The pipeline on a schedule (`make run`): how often, where it logs, extra arguments of its
+    load and build steps (e.g. ``--stores berlin``, ``--vars '{...}'``), split like a shell."""
 
     interval_s: float
     log_file: Path
+    load_args: str
     dbt_args: str
 
     @classmethod
@@ -297,6 +299,7 @@ class ScheduleSettings:
         return cls(
             interval_s=interval,
             log_file=_path("FOOTFALL_PIPELINE_LOG", "data/pipeline.log"),
+            load_args=_env("FOOTFALL_PIPELINE_LOAD_ARGS", "") or "",
             dbt_args=_env("FOOTFALL_PIPELINE_DBT_ARGS", "") or "",
         )
 

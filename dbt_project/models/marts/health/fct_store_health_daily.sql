@@ -72,14 +72,18 @@ final as (
         as traffic_vs_baseline_pct,
         visits_estimated::double as visits_estimated,
         visits_clean::double as visits_clean,
-        (
-            case store_id
-                {%- for store, floor in floor_overrides.items() %}
-                    when '{{ store }}' then {{ floor }}
-                {%- endfor %}
-                else {{ var('footfall_alert_store_floor_visits') }}
-            end
-        )::double as floor_visits
+        {% if floor_overrides -%}
+            (
+                case store_id
+                    {%- for store, floor in floor_overrides.items() %}
+                        when '{{ store }}' then {{ floor }}
+                    {%- endfor %}
+                    else {{ var('footfall_alert_store_floor_visits') }}
+                end
+            )::double
+        {%- else -%}
+            {{ var('footfall_alert_store_floor_visits') }}::double
+        {%- endif %} as floor_visits
     from store_days
 )
 
