@@ -1,0 +1,305 @@
+"""Altair charts of the dashboard, with one colour per store on every page.
+
+Times on the charts are store-local wall-clock times. They travel to the browser as naive
+timestamps, so every time scale is a UTC scale: the browser's own time zone never shifts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+
+# Tableau 10: distinct, colour-blind friendly enough, readable on white.
+PALETTE = (
+    "#4e79a7",
+    "#f28e2b",
+    "#59a14f",
+    "#e15759",
+    "#76b7b2",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+)
+STATUS_COLORS = {
+    "failed": "#e15759",
+    "anomalous": "#f28e2b",
+    "missing": "#9c755f",
+    "ok": "#59a14f",
+    "closed": "#bab0ac",
+}
+HEIGHT = 340
+
+
+def color_scale(domain: Sequence[str]) -> alt.Scale:
+    """A fixed colour per name, in the order given (all stores, so colours never move)."""
+    domain = list(domain)
+    return alt.Scale(domain=domain, range=[PALETTE[i % len(PALETTE)] for i in range(len(domain))])
+
+
+def _time_x(field: str, hourly: bool, title: str | None = None) -> alt.X:
+    return alt.X(
+        f"{field}:T",
+        title=title,
+        scale=alt.Scale(type="utc"),
+        axis=alt.Axis(labelOverlap=True, format="%d %b %H:%M") if hourly else alt.Axis(),
+    )
+
+
+def with_when(df: pd.DataFrame, hourly: bool, field: str = "period_local") -> pd.DataFrame:
+    """Add `when`: the local time as text for tooltips ("Sat 31 Oct 2026 14:00")."""
+    out = df.copy()
+    fmt = "%a %d %b %Y %H:%M" if hourly else "%a %d %b %Y"
+    out["when"] = pd.to_datetime(out[field]).dt.strftime(fmt)
+    return out
+
+
+def series_lines(
+    df: pd.DataFrame,
+    *,
+    y: str,
+    y_title: str,
+    color: str,
+    color_title: str,
+    scale: alt.Scale,
+    hourly: bool,
+    tooltip: Sequence[alt.Tooltip],
+) -> alt.Chart:
+    """One line per colour group over local time; click the legend to highlight one."""
+    pick = alt.selection_point(fields=[color], bind="legend")
+    return (
+        alt.Chart(df)
+        .mark_line(interpolate="linear", strokeWidth=1.6 if hourly else 2.0)
+        .encode(
+            x=_time_x("period_local", hourly, "local time" if hourly else "local date"),
+            y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format="~s")),
+            color=alt.Color(f"{color}:N", title=color_title, scale=scale),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
+            tooltip=list(tooltip),
+        )
+        .add_params(pick)
+        .properties(height=HEIGHT)
+        .interactive(bind_y=False)
+    )
+
+
+def status_points(df: pd.DataFrame, *, y: str) -> alt.Chart:
+    """Marks on the hours whose reading was not used as is (failed, anomalous, missing)."""
+    bad = df[df["status"].isin(["failed", "anomalous", "missing"])]
+    return (
+        alt.Chart(bad)
+        .mark_point(filled=True, size=45)
+        .encode(
+            x=_time_x("period_local", True),
+            y=alt.Y(f"{y}:Q"),
+            shape=alt.Shape("status:N", title="hour status"),
+            fill=alt.Fill(
+                "status:N",
+                title="hour status",
+                scale=alt.Scale(
+                    domain=["failed", "anomalous", "missing"],
+                    range=[STATUS_COLORS[s] for s in ("failed", "anomalous", "missing")],
+                ),
+            ),
+            color=alt.value("#333333"),
+            tooltip=[
+                alt.Tooltip("sensor:N"),
+                alt.Tooltip("when:N", title="local time"),
+                alt.Tooltip("status:N"),
+                alt.Tooltip("visits_raw:Q", title="raw visits", format=",.0f"),
+                alt.Tooltip("visits_expected:Q", title="expected", format=",.0f"),
+                alt.Tooltip("visits_clean:Q", title="clean visits", format=",.0f"),
+            ],
+        )
+    )
+
+
+def weekly_trend(df: pd.DataFrame, scale: alt.Scale, y_title: str) -> alt.Chart:
+    """Visits per week since each store opened."""
+    pick = alt.selection_point(fields=["store"], bind="legend")
+    return (
+        alt.Chart(df)
+        .mark_line(strokeWidth=1.6)
+        .encode(
+            x=alt.X("week_start:T", title="week", scale=alt.Scale(type="utc")),
+            y=alt.Y("visits:Q", title=y_title, axis=alt.Axis(format="~s")),
+            color=alt.Color("store:N", title="store", scale=scale),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
+            tooltip=[
+                alt.Tooltip("store:N"),
+                alt.Tooltip("week:N", title="week of"),
+                alt.Tooltip("visits:Q", title=y_title, format=",.0f"),
+            ],
+        )
+        .add_params(pick)
+        .properties(height=HEIGHT)
+        .interactive(bind_y=False)
+    )
+
+
+def wow_bars(df: pd.DataFrame, scale: alt.Scale) -> alt.Chart:
+    """Week-over-week change of this week so far, one bar per store."""
+    base = alt.Chart(df).encode(
+        y=alt.Y("store:N", title=None, sort=list(scale.domain)),
+        tooltip=[
+            alt.Tooltip("store:N"),
+            alt.Tooltip("this_week:Q", title="this week so far", format=",.0f"),
+            alt.Tooltip("last_week:Q", title="same span last week", format=",.0f"),
+            alt.Tooltip("wow_pct:Q", title="change %", format="+.1f"),
+        ],
+    )
+    bars = base.mark_bar().encode(
+        x=alt.X("wow_pct:Q", title="week-over-week change (%)"),
+        color=alt.Color("store:N", scale=scale, legend=None),
+    )
+    labels = base.mark_text(align="left", dx=4).encode(
+        x=alt.X("wow_pct:Q"), text=alt.Text("wow_pct:Q", format="+.1f")
+    )
+    rule = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#666").encode(x="x:Q")
+    return (bars + labels + rule).properties(height=34 * max(len(df), 2) + 30)
+
+
+def trend_with_ma(df: pd.DataFrame, color: str, hourly: bool) -> alt.LayerChart:
+    """One store's clean visits (points) and their 4-week same-weekday average (line).
+
+    The scale fits the store's own range (not from zero), so that its trend reads clearly.
+    """
+    x = _time_x("period_local", hourly, None)
+    tooltip = [
+        alt.Tooltip("store:N"),
+        alt.Tooltip("when:N", title="local time" if hourly else "local date"),
+        alt.Tooltip("visits_clean:Q", title="clean visits", format=",.0f"),
+        alt.Tooltip("visits_clean_ma_4w:Q", title="4-week average", format=",.0f"),
+        alt.Tooltip("n_ma_4w_points:Q", title="days in the average"),
+        alt.Tooltip("visits_clean_wow_pct:Q", title="vs a week ago %", format="+.1f"),
+        alt.Tooltip("deviation_from_ma_4w_pct:Q", title="vs the average %", format="+.1f"),
+    ]
+    y = alt.Y(
+        "visits_clean:Q",
+        title="clean visits",
+        scale=alt.Scale(zero=False, nice=True),
+        axis=alt.Axis(format="~s", tickCount=4),
+    )
+    points = (
+        alt.Chart(df)
+        .mark_point(filled=True, size=40, opacity=0.75, color=color)
+        .encode(x=x, y=y, tooltip=tooltip)
+    )
+    line = (
+        alt.Chart(df)
+        .mark_line(strokeWidth=2.4, color=color)
+        .encode(x=x, y=alt.Y("visits_clean_ma_4w:Q"), tooltip=tooltip)
+    )
+    return alt.layer(line, points).properties(height=150)
+
+
+def color_of(scale: alt.Scale, name: str) -> str:
+    """The colour the scale gives a name."""
+    domain, colors = list(scale.domain), list(scale.range)
+    return colors[domain.index(name)] if name in domain else PALETTE[0]
+
+
+def pct_lines(
+    df: pd.DataFrame, *, y: str, y_title: str, scale: alt.Scale, hourly: bool
+) -> alt.Chart:
+    """A percentage per store over time with the zero line."""
+    lines = (
+        alt.Chart(df)
+        .mark_line(point=alt.OverlayMarkDef(size=28), strokeWidth=1.6)
+        .encode(
+            x=_time_x("period_local", hourly, "local date"),
+            y=alt.Y(f"{y}:Q", title=y_title),
+            color=alt.Color("store:N", title="store", scale=scale),
+            tooltip=[
+                alt.Tooltip("store:N"),
+                alt.Tooltip("when:N", title="local date"),
+                alt.Tooltip(f"{y}:Q", title=y_title, format="+.1f"),
+            ],
+        )
+    )
+    rule = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#666").encode(y="y:Q")
+    return (rule + lines).properties(height=260)
+
+
+def bad_hours_bars(df: pd.DataFrame, grain: str) -> alt.Chart:
+    """Failed, anomalous and missing sensor-hours per period, stacked."""
+    step = pd.Timedelta(days=7 if grain == "week" else 1)
+    long = df.assign(period_end=df["period_local"] + step * 0.9).melt(
+        id_vars=["period_local", "period_end", "when"],
+        value_vars=["n_failed_hours", "n_anomalous_hours", "n_missing_hours"],
+        var_name="kind",
+        value_name="hours",
+    )
+    long["kind"] = long["kind"].str.removeprefix("n_").str.removesuffix("_hours")
+    kinds = ["failed", "anomalous", "missing"]
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=_time_x("period_local", False, "local date"),
+            x2="period_end:T",
+            y=alt.Y("sum(hours):Q", title="sensor-hours", stack=True),
+            color=alt.Color(
+                "kind:N",
+                title="hour status",
+                scale=alt.Scale(domain=kinds, range=[STATUS_COLORS[k] for k in kinds]),
+            ),
+            tooltip=[
+                alt.Tooltip("when:N", title="period"),
+                alt.Tooltip("kind:N", title="status"),
+                alt.Tooltip("sum(hours):Q", title="sensor-hours", format=",.0f"),
+            ],
+        )
+        .properties(height=260)
+    )
+
+
+def quality_lines(df: pd.DataFrame, scale: alt.Scale) -> alt.Chart:
+    """The data-quality share per store over time."""
+    return (
+        alt.Chart(df)
+        .mark_line(point=alt.OverlayMarkDef(size=24), strokeWidth=1.6)
+        .encode(
+            x=_time_x("period_local", False, "local date"),
+            y=alt.Y(
+                "data_quality_pct:Q", title="ok open sensor-hours (%)", scale=alt.Scale(zero=False)
+            ),
+            color=alt.Color("store:N", title="store", scale=scale),
+            tooltip=[
+                alt.Tooltip("store:N"),
+                alt.Tooltip("when:N", title="period"),
+                alt.Tooltip("data_quality_pct:Q", title="data quality %", format=".1f"),
+            ],
+        )
+        .properties(height=260)
+    )
+
+
+def sensor_grid(df: pd.DataFrame, grain: str) -> alt.Chart:
+    """Bad hours per sensor and period: a heat map, darker is worse."""
+    out = df.assign(period_end=df["period_local"] + pd.Timedelta(days=7 if grain == "week" else 1))
+    return (
+        alt.Chart(out)
+        .mark_rect(stroke="white", strokeWidth=0.5)
+        .encode(
+            x=_time_x("period_local", False, "local date"),
+            x2="period_end:T",
+            y=alt.Y("sensor:N", title=None, sort=None),
+            color=alt.Color(
+                "n_bad_hours:Q",
+                title="bad hours",
+                scale=alt.Scale(scheme="orangered", domainMin=0),
+            ),
+            tooltip=[
+                alt.Tooltip("sensor:N"),
+                alt.Tooltip("when:N", title="period"),
+                alt.Tooltip("n_failed_hours:Q", title="failed"),
+                alt.Tooltip("n_anomalous_hours:Q", title="anomalous"),
+                alt.Tooltip("n_missing_hours:Q", title="missing"),
+            ],
+        )
+        .properties(height=max(120, 22 * df["sensor"].nunique()))
+    )

@@ -1,0 +1,92 @@
+"""Weekday trends: each day against the same weekday of the weeks before."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards import charts, context, controls, explain, queries, ui
+
+
+def main() -> None:
+    cat, q = context.catalog(), context.db()
+    names = cat.store_names()
+    st.title("Weekday trends")
+    chosen = controls.stores(cat)
+    start, end = controls.dates(cat)
+    weekday = controls.weekday(cat)
+    hour = controls.hour_of_day()
+    ui.require(chosen, "store")
+
+    days = f"{queries.ISO_WEEKDAYS[weekday]}s" if weekday else "every day"
+    span = "the whole day" if hour is None else f"{hour:02d}:00 to {hour + 1:02d}:00"
+    st.caption(
+        f"Clean visits on {days}, {span} (store-local), {start:%d %b %Y} to {end:%d %b %Y}, "
+        "against the same weekday of the 3 weeks before."
+    )
+    df = queries.weekday_trends(q, chosen, start, end, weekday, hour)
+    if df.empty:
+        st.info("No days in this range for this choice.", icon=":material/info:")
+        st.stop()
+    df["store"] = df["store_id"].map(names)
+    df = charts.with_when(df, hour is not None)
+    scale = charts.color_scale(cat.stores["store_name"])
+
+    st.subheader("Visits and their 4-week same-weekday average")
+    st.caption(
+        "Points: clean visits of each day. Line: the 4-week same-weekday average. Each store "
+        "has its own scale."
+    )
+    stores_shown = [s for s in scale.domain if s in set(df["store"])]
+    for row in range(0, len(stores_shown), 2):
+        for col, store in zip(st.columns(2), stores_shown[row : row + 2], strict=False):
+            with col:
+                st.markdown(f"**{store}**")
+                st.altair_chart(
+                    charts.trend_with_ma(
+                        df[df["store"] == store], charts.color_of(scale, store), hourly=False
+                    ),
+                    width="stretch",
+                )
+
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.subheader("Week over week")
+        of = st.radio(
+            "Change of",
+            ["visits", "average"],
+            format_func=lambda o: "the day's visits" if o == "visits" else "the 4-week average",
+            horizontal=True,
+            key="wow_of",
+            bind="query-params",
+            persist_state="session",
+        )
+        y = "visits_clean_wow_pct" if of == "visits" else "ma_4w_wow_pct"
+        st.altair_chart(
+            charts.pct_lines(
+                df, y=y, y_title="change vs a week before (%)", scale=scale, hourly=False
+            ),
+            width="stretch",
+        )
+    with right:
+        st.subheader("Deviation from the average")
+        st.markdown("<div style='height: 2.6rem'></div>", unsafe_allow_html=True)
+        st.altair_chart(
+            charts.pct_lines(
+                df,
+                y="deviation_from_ma_4w_pct",
+                y_title="vs the 4-week average (%)",
+                scale=scale,
+                hourly=False,
+            ),
+            width="stretch",
+        )
+    st.markdown(explain.TRENDS)
+    shown = df[["store", "period_local", "isodow", *queries.TREND_MEASURES]].rename(
+        columns={"period_local": "local_time" if hour is not None else "local_date"}
+    )
+    with st.expander(f"The data ({len(shown):,} rows)"):
+        ui.table(shown, hide_index=True, height=300)
+    ui.download(shown, f"weekday_trends_{start}_{end}")
+
+
+main()

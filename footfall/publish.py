@@ -1,0 +1,497 @@
+"""`python -m footfall.publish`: publish the dashboard's serving snapshot.
+
+Copies the marts (every ``dim_*`` and ``fct_*`` table of the warehouse's ``main`` schema), the
+results of the last ``dbt build``'s tests and the freshness facts (last successful load, build
+time) from the warehouse into a new DuckDB file, then swaps it into place with an atomic
+rename (``os.replace``). The dashboard opens only that file, read-only, so it never holds the
+warehouse and never sees a half-built state (docs/contracts.md section 4).
+
+Tables of the snapshot besides the marts (all timestamps UTC):
+
+- ``serving_info``: one row about this snapshot: ``published_at_utc``, ``warehouse``,
+  ``build_generated_at_utc``, ``build_elapsed_s``, ``build_command``, ``build_invocation_id``,
+  ``tests_from``, ``last_load_id``, ``last_load_ended_at_utc``, ``last_load_window_end_utc``,
+  ``last_load_n_new_rows``, ``format_version``.
+- ``serving_store_extent``: per store, the first and last hour of its traffic facts.
+- ``serving_dbt_tests``: one row per data test and unit test of the build: ``unique_id``,
+  ``test_name``, ``test_type``, ``model``, ``column_name``, ``status``, ``failures``,
+  ``message``, ``execution_time_s``.
+- ``serving_load_runs``: the last load runs (``raw.load_runs``), newest first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from footfall import settings
+
+FORMAT_VERSION = 1
+CORE_MARTS = (
+    "dim_stores",
+    "dim_sensors",
+    "fct_sensor_traffic_hourly",
+    "fct_sensor_traffic_daily",
+    "fct_store_traffic_hourly",
+    "fct_store_traffic_daily",
+)
+# Rows are stored in this order (the columns a table has), so that the dashboard's filters on
+# store and dates skip whole row groups.
+SORT_COLUMNS = ("store_id", "local_date", "hour_start_utc", "sensor_id")
+LOAD_RUNS_KEPT = 200
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<exe>\S+) \(PID (?P<pid>\d+)\)")
+
+
+class PublishError(RuntimeError):
+    """Publishing failed; the message says what, with which file, and what to do."""
+
+
+@dataclass(frozen=True)
+class BuildResults:
+    """What the publisher takes from dbt's run_results.json (and manifest.json)."""
+
+    generated_at_utc: datetime | None
+    elapsed_s: float | None
+    command: str | None
+    invocation_id: str | None
+    tests: list[dict[str, object]]
+    source: str
+
+
+@dataclass(frozen=True)
+class PublishSummary:
+    """What a publish did, for the command's summary line."""
+
+    serving: Path
+    tables: dict[str, int]
+    n_tests: int
+    tests_from: str
+    duration_s: float
+
+
+# --------------------------------------------------------------------------------------------
+# dbt results
+# --------------------------------------------------------------------------------------------
+def _parse_time(raw: object) -> datetime | None:
+    """A dbt ISO timestamp as a naive UTC datetime (None when absent or unreadable)."""
+    if not isinstance(raw, str) or not raw:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed
+
+
+def _test_rows(results: list[dict], manifest_nodes: dict) -> list[dict[str, object]]:
+    """One row per data test or unit test result of a dbt invocation."""
+    rows = []
+    for result in results:
+        unique_id = str(result.get("unique_id", ""))
+        kind, _, rest = unique_id.partition(".")
+        if kind not in {"test", "unit_test"}:
+            continue
+        node = manifest_nodes.get(unique_id, {})
+        parts = rest.split(".")
+        if kind == "test":
+            name = node.get("name") or (parts[1] if len(parts) > 1 else unique_id)
+            attached = node.get("attached_node") or ""
+            model = attached.rsplit(".", 1)[-1] if attached else None
+        else:
+            name = parts[-1] if parts else unique_id
+            model = parts[-2] if len(parts) >= 3 else None
+        failures = result.get("failures")
+        rows.append(
+            {
+                "unique_id": unique_id,
+                "test_name": name,
+                "test_type": "unit" if kind == "unit_test" else "data",
+                "model": model,
+                "column_name": node.get("column_name"),
+                "status": str(result.get("status", "unknown")),
+                "failures": int(failures) if isinstance(failures, int | float) else None,
+                "message": result.get("message"),
+                "execution_time_s": float(result.get("execution_time") or 0.0),
+            }
+        )
+    return rows
+
+
+def read_build_results(target_dir: Path) -> BuildResults | None:
+    """The last dbt invocation's results in target_dir, or None without a run_results.json.
+
+    Raises PublishError when that invocation was a build whose models failed or were skipped:
+    its marts may be half built, which the snapshot must never show.
+    """
+    path = target_dir / "run_results.json"
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise PublishError(
+            f"cannot read dbt's results {path}: {exc}. Run `make build` again to rewrite it."
+        ) from None
+    results = data.get("results") or []
+    broken = [
+        f"{r.get('unique_id')} ({r.get('status')})"
+        for r in results
+        if str(r.get("unique_id", "")).split(".")[0] in {"model", "seed", "snapshot"}
+        and r.get("status") in {"error", "skipped", "runtime error"}
+    ]
+    if broken:
+        shown = ", ".join(broken[:5]) + (f" and {len(broken) - 5} more" if len(broken) > 5 else "")
+        raise PublishError(
+            f"the last dbt build ({path}) did not build every model: {shown}. The serving "
+            "snapshot was left as it was; fix the build and run `make build` again."
+        )
+    nodes: dict = {}
+    manifest = target_dir / "manifest.json"
+    if manifest.is_file():
+        with contextlib.suppress(OSError, json.JSONDecodeError):
+            nodes = json.loads(manifest.read_text()).get("nodes") or {}
+    args = data.get("args") or {}
+    metadata = data.get("metadata") or {}
+    elapsed = data.get("elapsed_time")
+    return BuildResults(
+        generated_at_utc=_parse_time(metadata.get("generated_at")),
+        elapsed_s=float(elapsed) if isinstance(elapsed, int | float) else None,
+        command=args.get("which"),
+        invocation_id=metadata.get("invocation_id"),
+        tests=_test_rows(results, nodes),
+        source=str(path),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The warehouse, attached read-only for as short a time as possible
+# --------------------------------------------------------------------------------------------
+def _lock_holder(message: str) -> str:
+    """Who holds the warehouse, from DuckDB's lock error: the command line of that process."""
+    match = _LOCK_HOLDER.search(message)
+    if not match:
+        return "another process"
+    pid = match.group("pid")
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        cmdline = match.group("exe")
+    return f"process {pid} ({cmdline or match.group('exe')})"
+
+
+@contextlib.contextmanager
+def attached_warehouse(
+    con: duckdb.DuckDBPyConnection, warehouse: Path, wait_s: float
+) -> Iterator[None]:
+    """ATTACH the warehouse read-only as `wh`, waiting at most wait_s for a writer to finish."""
+    deadline = time.monotonic() + wait_s
+    delay = 0.1
+    while True:
+        try:
+            con.execute(f"attach '{_sql_str(warehouse)}' as wh (read_only)")
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise PublishError(f"cannot open the warehouse {warehouse}: {exc}") from None
+            if time.monotonic() >= deadline:
+                raise PublishError(
+                    f"the warehouse {warehouse} is locked by {_lock_holder(str(exc))}; waited "
+                    f"{wait_s:.0f} s for it to finish (a load or a dbt build holds it while "
+                    "it writes). Run `make publish` again once it is done, or wait longer "
+                    "with FOOTFALL_PUBLISH_WAIT_S."
+                ) from None
+            time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+            delay = min(delay * 2, 2.0)
+    try:
+        yield
+    finally:
+        con.execute("detach wh")
+
+
+def _sql_str(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _tables(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
+    rows = con.execute(
+        "select table_name from duckdb_tables() where database_name = 'wh' and schema_name = ? "
+        "union select view_name from duckdb_views() where database_name = 'wh' "
+        "and schema_name = ? and not internal order by 1",
+        [schema, schema],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [r[0] for r in con.execute(f"describe wh.main.{table}").fetchall()]
+
+
+def _copy_marts(con: duckdb.DuckDBPyConnection, warehouse: Path) -> dict[str, int]:
+    """Copy every dim_/fct_ relation of wh.main into the snapshot, sorted for the dashboard."""
+    marts = [t for t in _tables(con, "main") if t.startswith(("dim_", "fct_"))]
+    missing = [m for m in CORE_MARTS if m not in marts]
+    if missing:
+        raise PublishError(
+            f"the warehouse {warehouse} has no marts yet (missing {', '.join(missing)}). "
+            "Run `make build` (dbt build) first, after `make load`; or `make demo`."
+        )
+    counts = {}
+    for table in marts:
+        order = [c for c in SORT_COLUMNS if c in _columns(con, table)]
+        order_by = f" order by {', '.join(order)}" if order else ""
+        con.execute(f"create table main.{table} as select * from wh.main.{table}{order_by}")
+        (counts[table],) = con.execute(f"select count(*) from main.{table}").fetchone()
+    return counts
+
+
+def _copy_load_runs(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """Copy the last load runs; return the last successful one's facts (empty without runs)."""
+    if "load_runs" not in _tables(con, "raw"):
+        con.execute(
+            "create table serving_load_runs (load_id varchar, started_at timestamp, "
+            "ended_at timestamp, status varchar, window_start_utc timestamp, "
+            "window_end_utc timestamp, stores varchar, n_rows bigint, n_new_rows bigint, "
+            "n_rejects bigint, duration_s double, error varchar)"
+        )
+        return {}
+    con.execute(
+        "create table serving_load_runs as select * from wh.raw.load_runs "
+        f"order by started_at desc nulls last limit {LOAD_RUNS_KEPT}"
+    )
+    row = con.execute(
+        "select load_id, ended_at, window_end_utc, n_new_rows from wh.raw.load_runs "
+        "where status = 'success' order by ended_at desc nulls last limit 1"
+    ).fetchone()
+    if row is None:
+        return {}
+    return dict(
+        zip(
+            ("last_load_id", "last_load_ended_at_utc", "last_load_window_end_utc"),
+            row[:3],
+            strict=True,
+        ),
+        last_load_n_new_rows=row[3],
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The snapshot's own tables
+# --------------------------------------------------------------------------------------------
+def _previous_tests(serving: Path) -> tuple[list[dict[str, object]], dict[str, object]] | None:
+    """The test results and build facts of the snapshot in place, if there is a readable one."""
+    if not serving.is_file():
+        return None
+    try:
+        with duckdb.connect(str(serving), read_only=True) as old:
+            tests = old.execute("select * from serving_dbt_tests").df().to_dict("records")
+            info = old.execute(
+                "select build_generated_at_utc, build_elapsed_s, build_command, "
+                "build_invocation_id, tests_from from serving_info"
+            ).df()
+    except duckdb.Error:
+        return None
+    return tests, (info.iloc[0].to_dict() if len(info) else {})
+
+
+def _write_tests(con: duckdb.DuckDBPyConnection, rows: list[dict[str, object]]) -> None:
+    con.execute(
+        "create table serving_dbt_tests (unique_id varchar, test_name varchar, "
+        "test_type varchar, model varchar, column_name varchar, status varchar, "
+        "failures bigint, message varchar, execution_time_s double)"
+    )
+    if rows:
+        cols = [
+            "unique_id",
+            "test_name",
+            "test_type",
+            "model",
+            "column_name",
+            "status",
+            "failures",
+            "message",
+            "execution_time_s",
+        ]
+        con.executemany(
+            f"insert into serving_dbt_tests values ({', '.join('?' * len(cols))})",
+            [[_none_if_nan(r.get(c)) for c in cols] for r in rows],
+        )
+
+
+def _none_if_nan(value: object) -> object:
+    return None if isinstance(value, float) and value != value else value
+
+
+def _write_extent(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "create table serving_store_extent as "
+        "select store_id, min(local_date) as first_local_date, max(local_date) as last_local_date,"
+        " min(hour_start_utc) as first_hour_start_utc, max(hour_start_utc) as last_hour_start_utc,"
+        " max(hour_start_local) as last_hour_start_local "
+        "from main.fct_store_traffic_hourly group by store_id order by store_id"
+    )
+
+
+def _write_info(con: duckdb.DuckDBPyConnection, warehouse: Path, build: dict[str, object]) -> None:
+    con.execute(
+        "create table serving_info (published_at_utc timestamp, warehouse varchar, "
+        "build_generated_at_utc timestamp, build_elapsed_s double, build_command varchar, "
+        "build_invocation_id varchar, tests_from varchar, last_load_id varchar, "
+        "last_load_ended_at_utc timestamp, last_load_window_end_utc timestamp, "
+        "last_load_n_new_rows bigint, format_version integer)"
+    )
+    con.execute(
+        "insert into serving_info values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            datetime.now(UTC).replace(tzinfo=None),
+            str(warehouse),
+            _none_if_nan(build.get("build_generated_at_utc")),
+            _none_if_nan(build.get("build_elapsed_s")),
+            _none_if_nan(build.get("build_command")),
+            _none_if_nan(build.get("build_invocation_id")),
+            _none_if_nan(build.get("tests_from")),
+            build.get("last_load_id"),
+            build.get("last_load_ended_at_utc"),
+            build.get("last_load_window_end_utc"),
+            build.get("last_load_n_new_rows"),
+            FORMAT_VERSION,
+        ],
+    )
+
+
+def _build_facts(
+    results: BuildResults | None, serving: Path
+) -> tuple[list[dict[str, object]], dict[str, object]]:
+    """The tests and build facts to publish: this build's, else the previous snapshot's."""
+    if results is not None and results.command in {"build", "test"}:
+        return results.tests, {
+            "build_generated_at_utc": results.generated_at_utc,
+            "build_elapsed_s": results.elapsed_s,
+            "build_command": f"dbt {results.command}",
+            "build_invocation_id": results.invocation_id,
+            "tests_from": results.source,
+        }
+    # The last dbt command was not a build (e.g. `dbt docs generate`), or there is none:
+    # keep what the snapshot in place says about the last build rather than forget it.
+    previous = _previous_tests(serving)
+    if previous is not None and previous[1].get("build_generated_at_utc") is not None:
+        return previous
+    facts: dict[str, object] = {"tests_from": None}
+    if results is not None:
+        facts["build_generated_at_utc"] = results.generated_at_utc
+        facts["build_command"] = f"dbt {results.command}" if results.command else None
+    return [], facts
+
+
+# --------------------------------------------------------------------------------------------
+# Publish
+# --------------------------------------------------------------------------------------------
+def publish(
+    warehouse: Path | None = None,
+    serving: Path | None = None,
+    target_dir: Path | None = None,
+    wait_s: float | None = None,
+) -> PublishSummary:
+    """Build a new serving snapshot from the warehouse and swap it into place atomically."""
+    started = time.perf_counter()
+    core, dash = settings.core(), settings.dashboard()
+    warehouse = Path(warehouse or core.warehouse)
+    serving = Path(serving or core.serving)
+    target_dir = Path(target_dir or dash.dbt_target_dir)
+    wait_s = dash.publish_wait_s if wait_s is None else wait_s
+    if not warehouse.is_file():
+        raise PublishError(
+            f"there is no warehouse at {warehouse} (FOOTFALL_WAREHOUSE). Run `make load` then "
+            "`make build`, or `make demo` for the whole pipeline."
+        )
+    results = read_build_results(target_dir)
+    tests, build = _build_facts(results, serving)
+
+    serving.parent.mkdir(parents=True, exist_ok=True)
+    tmp = serving.with_name(f".{serving.name}.{os.getpid()}.tmp")
+    _remove(tmp)
+    try:
+        with duckdb.connect(str(tmp)) as con:
+            con.execute("set preserve_insertion_order = true")
+            with attached_warehouse(con, warehouse, wait_s):
+                counts = _copy_marts(con, warehouse)
+                build.update(_copy_load_runs(con))
+            _write_extent(con)
+            _write_tests(con, tests)
+            _write_info(con, warehouse, build)
+            con.execute("checkpoint")
+        _fsync(tmp)
+        os.replace(tmp, serving)
+        _fsync(serving.parent)
+    except BaseException:
+        _remove(tmp)
+        raise
+    return PublishSummary(
+        serving=serving,
+        tables=counts,
+        n_tests=len(tests),
+        tests_from=str(build.get("tests_from") or "no dbt build results"),
+        duration_s=time.perf_counter() - started,
+    )
+
+
+def _remove(path: Path) -> None:
+    for p in (path, path.with_name(path.name + ".wal")):
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m footfall.publish", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--warehouse", type=Path, help="default: FOOTFALL_WAREHOUSE")
+    parser.add_argument("--serving", type=Path, help="default: FOOTFALL_SERVING")
+    parser.add_argument(
+        "--dbt-target",
+        type=Path,
+        help="where dbt wrote run_results.json (default: DBT_TARGET_PATH or dbt_project/target)",
+    )
+    parser.add_argument(
+        "--wait",
+        type=float,
+        help="seconds to wait for a locked warehouse (FOOTFALL_PUBLISH_WAIT_S)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        summary = publish(args.warehouse, args.serving, args.dbt_target, args.wait)
+    except (PublishError, settings.SettingError) as exc:
+        print(f"publish failed: {exc}", file=sys.stderr)
+        return 1
+    facts = summary.tables
+    print(
+        f"published {summary.serving} in {summary.duration_s:.1f} s: {len(facts)} marts "
+        f"({facts.get('fct_store_traffic_daily', 0):,} store-days, "
+        f"{facts.get('fct_sensor_traffic_hourly', 0):,} sensor-hours), "
+        f"{summary.n_tests} dbt test results from {summary.tests_from}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
