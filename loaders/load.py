@@ -133,6 +133,8 @@ def plan_tasks(
 
 
 _DONE = object()
+#: Pages already fetched are written together, in one transaction of at most this many rows.
+MAX_ROWS_PER_TRANSACTION = 500_000
 
 
 def _fetch_worker(
@@ -197,21 +199,36 @@ def _run_tasks(
     running = n_workers
     try:
         while running:
+            # Every page waiting in the queue goes into one transaction (up to a bound): fewer,
+            # larger commits when the writer is behind, each still whole pages with progress.
+            batch: list[tuple[plan.Task, Page]] = []
+            n_rows = 0
             item = pages.get()
-            if item is _DONE:
-                running -= 1
+            while True:
+                if item is _DONE:
+                    running -= 1
+                elif isinstance(item, BaseException):
+                    raise item
+                else:
+                    batch.append(item)
+                    n_rows += item[1].n_accepted
+                if n_rows >= MAX_ROWS_PER_TRANSACTION or not running:
+                    break
+                try:
+                    item = pages.get_nowait()
+                except queue.Empty:
+                    break
+            if not batch:
                 continue
-            if isinstance(item, BaseException):
-                raise item
-            task, page = item
-            counts = writer.write_page(con, result.load_id, task, page)
-            c = result.per_store.setdefault(task.store_id, StoreCounts())
-            c.n_rows += counts.n_rows
-            c.n_new_rows += counts.n_new_rows
-            c.n_changed_rows += counts.n_changed_rows
-            c.n_rejects += counts.n_rejects
-            c.n_pages += 1
-            reporter.page_written(task, page, counts)
+            all_counts = writer.write_pages(con, result.load_id, batch)
+            for (task, page), counts in zip(batch, all_counts, strict=True):
+                c = result.per_store.setdefault(task.store_id, StoreCounts())
+                c.n_rows += counts.n_rows
+                c.n_new_rows += counts.n_new_rows
+                c.n_changed_rows += counts.n_changed_rows
+                c.n_rejects += counts.n_rejects
+                c.n_pages += 1
+                reporter.page_written(task, page, counts)
     finally:
         stop.set()
         # Unblock workers waiting to put a page, then let them end.

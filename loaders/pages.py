@@ -99,7 +99,18 @@ def time_column(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
         raw = np.array(cleaned, dtype="S21")
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
-    m = raw.reshape(n).view(np.uint8).reshape(n, 21)
+    raw = raw.reshape(n)
+    # Rows come hour by hour, every sensor of an hour with the same text: parse each run once.
+    starts = np.flatnonzero(np.concatenate(([True], raw[1:] != raw[:-1])))
+    seconds, ok = _parse_fixed(raw[starts])
+    lengths = np.diff(np.append(starts, n))
+    return np.repeat(seconds, lengths), np.repeat(ok, lengths)
+
+
+def _parse_fixed(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Parse an S21 array of YYYY-MM-DDTHH:MM:SSZ texts: (seconds, mask of the valid ones)."""
+    n = raw.shape[0]
+    m = raw.view(np.uint8).reshape(n, 21)
     ok = m[:, 20] == 0
     for pos, char in _LITERALS.items():
         ok &= m[:, pos] == char[0]

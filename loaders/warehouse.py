@@ -115,14 +115,16 @@ create table if not exists raw.load_progress (
 """
 
 
-def process_command(pid: int) -> str | None:
-    """The command line of a running process, from /proc (None when unknown)."""
+def process_command(pid: int, max_chars: int = 200) -> str | None:
+    """The command line of a running process, from /proc, on one line (None when unknown)."""
     try:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return None
-    words = [w.decode(errors="replace") for w in raw.split(b"\0") if w]
-    return " ".join(words) or None
+    text = " ".join(raw.replace(b"\0", b" ").decode(errors="replace").split())
+    if len(text) > max_chars:
+        text = text[: max_chars - 3] + "..."
+    return text or None
 
 
 def describe_lock(message: str) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import duckdb
-import pyarrow as pa
+import numpy as np
 
 from loaders.api import STORE_FIELDS, Store
 from loaders.pages import Page
@@ -101,51 +101,43 @@ def write_stores(
     con: duckdb.DuckDBPyConnection, stores: list[Store], load_id: str, loaded_at: datetime
 ) -> None:
     """Upsert every store and sensor the API lists (one transaction)."""
-    store_rows = {name: [s.fields.get(name) for s in stores] for name in STORE_FIELDS}
-    sensor_rows = {
-        "store_id": [s.store_id for s in stores for _ in s.sensors],
-        "sensor_id": [int(x["sensor_id"]) for s in stores for x in s.sensors],
-        "name": [x.get("name") for s in stores for x in s.sensors],
-    }
-    store_table = pa.table(store_rows)
-    sensor_table = pa.table(sensor_rows)
     columns = ", ".join(STORE_FIELDS)
-    updates = ", ".join(
-        f"{c} = excluded.{c}" for c in (*STORE_FIELDS[1:], "_load_id", "_loaded_at")
-    )
-    params = {"load_id": load_id, "loaded_at": loaded_at}
+    values = ", ".join(f"${c}" for c in STORE_FIELDS)
+    updated = (*STORE_FIELDS[1:], "_load_id", "_loaded_at")
+    updates = ", ".join(f"{c} = excluded.{c}" for c in updated)
+    meta = {"load_id": load_id, "loaded_at": loaded_at}
     con.execute("begin transaction")
     try:
-        con.register("api_stores", store_table)
-        con.register("api_sensors", sensor_table)
-        con.execute(
+        con.executemany(
             f"""
             insert into raw.stores ({columns}, _load_id, _loaded_at)
-            select
-                store_id, name, city, country, timezone, opened_on::date, n_sensors,
-                open_hour_local, close_hour_local, closed_isodow::integer[], mean_visits,
-                std_visits, p_anomaly, p_failure, $load_id, $loaded_at
-            from api_stores
+            values ({values}, $load_id, $loaded_at)
             on conflict (store_id) do update set {updates}
             """,
-            params,
+            [{**{c: s.fields.get(c) for c in STORE_FIELDS}, **meta} for s in stores],
         )
-        con.execute(
+        con.executemany(
             """
             insert into raw.sensors (store_id, sensor_id, name, _load_id, _loaded_at)
-            select store_id, sensor_id, name, $load_id, $loaded_at from api_sensors
+            values ($store_id, $sensor_id, $name, $load_id, $loaded_at)
             on conflict (store_id, sensor_id) do update set
                 name = excluded.name, _load_id = excluded._load_id, _loaded_at = excluded._loaded_at
             """,
-            params,
+            [
+                {
+                    "store_id": s.store_id,
+                    "sensor_id": int(x["sensor_id"]),
+                    "name": x.get("name"),
+                    **meta,
+                }
+                for s in stores
+                for x in s.sensors
+            ],
         )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    finally:
-        con.unregister("api_stores")
-        con.unregister("api_sensors")
 
 
 def full_refresh(con: duckdb.DuckDBPyConnection, store_ids: list[str]) -> int:
@@ -175,13 +167,11 @@ def plan_run(
     store_ids: list[str],
 ) -> None:
     """Record the run's window and its tasks (each not started: done until its start)."""
-    table = pa.table(
-        {
-            "store_id": [t.store_id for t in tasks],
-            "window_start_utc": pa.array([t.start for t in tasks], pa.timestamp("us")),
-            "window_end_utc": pa.array([t.end for t in tasks], pa.timestamp("us")),
-        }
-    )
+    table = {
+        "store_id": np.array([t.store_id for t in tasks], dtype=object),
+        "window_start_utc": np.array([t.start for t in tasks], dtype="datetime64[s]"),
+        "window_end_utc": np.array([t.end for t in tasks], dtype="datetime64[s]"),
+    }
     con.execute("begin transaction")
     try:
         con.register("run_tasks", table)
@@ -234,24 +224,35 @@ def progress_intervals(
     return out
 
 
-def write_page(con: duckdb.DuckDBPyConnection, load_id: str, task: Task, page: Page) -> PageCounts:
+def write_pages(
+    con: duckdb.DuckDBPyConnection, load_id: str, items: list[tuple[Task, Page]]
+) -> list[PageCounts]:
+    """Write pages (see _write_page) and the progress they make in ONE transaction."""
+    con.execute("begin transaction")
+    try:
+        counts = [_write_page(con, load_id, task, page) for task, page in items]
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return counts
+
+
+def _write_page(con: duckdb.DuckDBPyConnection, load_id: str, task: Task, page: Page) -> PageCounts:
     """Insert the new rows of a page, update changed ones (keeping the old in history), store
-    its rejects, and advance the task's progress and the run's counters: one transaction."""
+    its rejects, and advance the task's progress and the run's counters (no commit here)."""
     now = utc_now()
     n_rows = page.n_accepted
     n_new = n_changed = 0
-    con.execute("begin transaction")
     try:
         if n_rows:
             con.register(
                 "api_page",
-                pa.table(
-                    {
-                        "sensor_id": page.sensor_id,
-                        "reading_start_utc": page.reading_start_utc,
-                        "visits": page.visits,
-                    }
-                ),
+                {
+                    "sensor_id": page.sensor_id,
+                    "reading_start_utc": page.reading_start_utc,
+                    "visits": page.visits,
+                },
             )
             params = {
                 "store_id": page.store_id,
@@ -379,10 +380,6 @@ def write_page(con: duckdb.DuckDBPyConnection, load_id: str, task: Task, page: P
                 "load_id": load_id,
             },
         )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     finally:
         if n_rows:
             con.unregister("api_page")

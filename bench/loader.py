@@ -1,0 +1,129 @@
+"""Loader benchmark: a real simulator with a fixed clock, the loader as a user runs it.
+
+Targets (issue 3): the full history of the default fleet (about 3 million readings) into
+DuckDB in at most 10 s end to end, with the loader's peak memory at most 1 GB; an incremental
+run that finds one new hour in at most 2 s wall time, start-up included. Also printed: one
+year of the fleet (the original downloader took 10 to 12 minutes for that) and the ratio.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+NOW = "2026-11-01T00:00:00Z"
+ONE_HOUR_LATER = "2026-11-01T01:00:00Z"
+FULL_TARGET_S = 10.0
+MEMORY_TARGET_MB = 1024.0
+INCREMENTAL_TARGET_S = 2.0
+#: The original project's downloader: 10 to 12 minutes for one year of the same fleet.
+ORIGINAL_YEAR_S = (600.0, 720.0)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def simulator(now: str) -> Iterator[str]:
+    """A simulator of the default fleet whose clock stands at `now`; yields its URL."""
+    port = _free_port()
+    env = {**os.environ, "FOOTFALL_SIM_NOW": now, "FOOTFALL_SIM_PORT": str(port)}
+    env["FOOTFALL_SIM_HOST"] = "127.0.0.1"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulator"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=1):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the simulator did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def load(url: str, warehouse: Path, *args: str) -> tuple[float, float, str]:
+    """Run `python -m loaders -q ARGS`: (wall seconds, peak RSS in MB, its output)."""
+    env = {**os.environ, "FOOTFALL_API_URL": url, "FOOTFALL_WAREHOUSE": str(warehouse)}
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "loaders", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    output = proc.stdout.read().decode() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"the loader failed ({proc.returncode}):\n{output}")
+    return elapsed, usage.ru_maxrss / 1024, output
+
+
+def _total(output: str) -> int:
+    for line in output.splitlines():
+        if line.startswith("total "):
+            return int(line.split()[1].replace(",", ""))
+    raise RuntimeError(f"no total in the loader's summary:\n{output}")
+
+
+def _verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def run() -> None:
+    with tempfile.TemporaryDirectory(prefix="footfall-bench-loader-") as tmp:
+        full = Path(tmp) / "full.duckdb"
+        year = Path(tmp) / "year.duckdb"
+        with simulator(NOW) as url:
+            seconds, rss_mb, out = load(url, full)
+            n = _total(out)
+            print(
+                f"full history, default fleet: {n:,} readings in {seconds:.2f} s "
+                f"(target <= {FULL_TARGET_S:g} s: {_verdict(seconds <= FULL_TARGET_S)}), "
+                f"{n / seconds:,.0f} readings/s"
+            )
+            print(
+                f"peak memory of the loader: {rss_mb:,.0f} MB "
+                f"(target <= {MEMORY_TARGET_MB:,.0f} MB: {_verdict(rss_mb <= MEMORY_TARGET_MB)})"
+            )
+            y_seconds, _, y_out = load(url, year, "--start", "2025-11-01", "--end", "2026-11-01")
+            y_n = _total(y_out)
+            low, high = (o / y_seconds for o in ORIGINAL_YEAR_S)
+            print(
+                f"one year of the fleet: {y_n:,} readings in {y_seconds:.2f} s; the original "
+                f"downloader took 10-12 min: {low:,.0f}x to {high:,.0f}x faster"
+            )
+        with simulator(ONE_HOUR_LATER) as url:
+            i_seconds, _, i_out = load(url, full)
+            new = [line for line in i_out.splitlines() if line.startswith("total ")]
+            print(
+                f"incremental run, one new hour: {i_seconds:.2f} s wall, start-up included "
+                f"(target <= {INCREMENTAL_TARGET_S:g} s: "
+                f"{_verdict(i_seconds <= INCREMENTAL_TARGET_S)}); {new[0] if new else ''}"
+            )
