@@ -45,7 +45,7 @@ def _time_x(field: str, hourly: bool, title: str | None = None) -> alt.X:
         f"{field}:T",
         title=title,
         scale=alt.Scale(type="utc"),
-        axis=alt.Axis(labelOverlap=True, format="%d %b %H:%M") if hourly else alt.Axis(),
+        axis=alt.Axis(labelOverlap=True),
     )
 
 
@@ -141,25 +141,32 @@ def weekly_trend(df: pd.DataFrame, scale: alt.Scale, y_title: str) -> alt.Chart:
 
 
 def wow_bars(df: pd.DataFrame, scale: alt.Scale) -> alt.Chart:
-    """Week-over-week change of this week so far, one bar per store."""
+    """Week-over-week change per store: this week so far and the last full week, side by side."""
+    spans = ["this week so far", "last full week"]
     base = alt.Chart(df).encode(
         y=alt.Y("store:N", title=None, sort=list(scale.domain)),
+        yOffset=alt.YOffset("span:N", sort=spans),
         tooltip=[
             alt.Tooltip("store:N"),
-            alt.Tooltip("this_week:Q", title="this week so far", format=",.0f"),
-            alt.Tooltip("last_week:Q", title="same span last week", format=",.0f"),
-            alt.Tooltip("wow_pct:Q", title="change %", format="+.1f"),
+            alt.Tooltip("span:N", title="span"),
+            alt.Tooltip("wow_pct:Q", title="change vs a week before %", format="+.1f"),
         ],
     )
     bars = base.mark_bar().encode(
-        x=alt.X("wow_pct:Q", title="week-over-week change (%)"),
+        x=alt.X("wow_pct:Q", title="change from one week earlier (%)"),
         color=alt.Color("store:N", scale=scale, legend=None),
+        opacity=alt.Opacity(
+            "span:N",
+            sort=spans,
+            scale=alt.Scale(domain=spans, range=[0.55, 1.0]),
+            legend=None,
+        ),
     )
-    labels = base.mark_text(align="left", dx=4).encode(
+    labels = base.mark_text(align="left", dx=4, fontSize=11).encode(
         x=alt.X("wow_pct:Q"), text=alt.Text("wow_pct:Q", format="+.1f")
     )
     rule = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#666").encode(x="x:Q")
-    return (bars + labels + rule).properties(height=34 * max(len(df), 2) + 30)
+    return (bars + labels + rule).properties(height=alt.Step(16))
 
 
 def trend_with_ma(df: pd.DataFrame, color: str, hourly: bool) -> alt.LayerChart:

@@ -1,9 +1,10 @@
 """The selection controls of the sidebar, each bound to the URL so that a link shares a view.
 
-Every control is a widget whose key is its query parameter (``?stores=paris&res=hourly``),
-bound with ``bind="query-params"`` and kept across pages with ``persist_state="session"``.
-A value equal to the default is left out of the URL: the defaults follow the data (the last
-8 weeks up to the latest data, every store).
+Every control is a widget whose key is its query parameter, bound with
+``bind="query-params"`` and kept across pages with ``persist_state="session"``. The URL holds
+the labels the controls show (``/stores?stores=London&res=Hourly&measure=Raw``). A value
+equal to the default is left out of the URL: the defaults follow the data (the last 8 weeks
+up to the latest data, every store).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def measure() -> str:
     return st.sidebar.radio(
         "Visits",
         list(queries.MEASURES),
-        format_func=lambda m: f"{m.capitalize()} visits",
+        format_func=str.capitalize,
         horizontal=True,
         key="measure",
         help=explain.MEASURE_HELP,

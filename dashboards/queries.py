@@ -108,17 +108,17 @@ def default_range(cat: Catalog, weeks: int = 8) -> tuple[date, date]:
 # Overview
 # --------------------------------------------------------------------------------------------
 def overview_kpis(q: Query, cat: Catalog, stores: Sequence[str], measure: str) -> pd.DataFrame:
-    """Per store: visits today and this week so far, and the same spans one week earlier.
+    """Per store: visits today, this week so far and last full week, each with the span one
+    week earlier, and the ok and open sensor-hours of the last 7 days.
 
-    "Today" is each store's latest local date in the data, up to its latest hour; the week
-    starts on Monday. The comparison spans end at the same local hour 7 days earlier. The
-    quality counts are this week's ok and all open sensor-hours.
+    "Today" is each store's latest local date in the data, up to its latest hour; weeks
+    start on Monday. The spans one week earlier end at the same local hour 7 days before.
     """
     m = _measure(measure)
     chosen = cat.stores[cat.stores["store_id"].isin(stores)]
     if chosen.empty:
         return pd.DataFrame()
-    since = pd.Timestamp(chosen["last_local_date"].min()).date() - timedelta(days=15)
+    since = pd.Timestamp(chosen["last_local_date"].min()).date() - timedelta(days=22)
     return q(
         f"""
         with ext as (
@@ -132,10 +132,8 @@ def overview_kpis(q: Query, cat: Catalog, stores: Sequence[str], measure: str) -
                 t.local_date,
                 t.hour_start_local,
                 coalesce(t.{m}, 0) as visits,
-                t.is_open_hour,
                 t.n_ok_hours,
-                t.n_ok_hours + t.n_failed_hours + t.n_anomalous_hours + t.n_missing_hours
-                    as n_rated_hours,
+                t.n_open_sensor_hours,
                 e.as_of,
                 date_trunc('week', e.as_of) as week_start
             from fct_store_traffic_hourly t
@@ -153,11 +151,19 @@ def overview_kpis(q: Query, cat: Catalog, stores: Sequence[str], measure: str) -
             sum(visits) filter (
                 where hour_start_local >= week_start - interval 7 day
                 and hour_start_local <= as_of - interval 7 day
-            ) as last_week,
-            sum(n_ok_hours) filter (where is_open_hour and hour_start_local >= week_start)
-                as n_ok_hours_this_week,
-            sum(n_rated_hours) filter (where is_open_hour and hour_start_local >= week_start)
-                as n_open_hours_this_week
+            ) as this_week_last_week,
+            sum(visits) filter (
+                where hour_start_local >= week_start - interval 7 day
+                and hour_start_local < week_start
+            ) as full_week,
+            sum(visits) filter (
+                where hour_start_local >= week_start - interval 14 day
+                and hour_start_local < week_start - interval 7 day
+            ) as full_week_before,
+            sum(n_ok_hours) filter (where hour_start_local > as_of - interval 7 day)
+                as n_ok_hours_7d,
+            sum(n_open_sensor_hours) filter (where hour_start_local > as_of - interval 7 day)
+                as n_open_sensor_hours_7d
         from hours
         group by store_id
         order by store_id
@@ -194,10 +200,14 @@ def weekly_trend(q: Query, stores: Sequence[str], measure: str) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # Store and sensor explorers
 # --------------------------------------------------------------------------------------------
+# Data quality = 100 * ok open sensor-hours / open sensor-hours; the counts come along so
+# that a page can add periods up (failed and missing hours may also fall on closed hours).
 _QUALITY_COLUMNS = (
     "n_ok_hours, n_failed_hours, n_anomalous_hours, n_missing_hours, "
     "data_quality_pct::double as data_quality_pct"
 )
+_STORE_QUALITY = f"{_QUALITY_COLUMNS}, n_open_sensor_hours"
+_SENSOR_QUALITY = f"{_QUALITY_COLUMNS}, n_open_hours as n_open_sensor_hours"
 
 
 def clamp_hourly(start: date, end: date) -> tuple[date, bool]:
@@ -213,7 +223,7 @@ def store_series(
     if resolution == "daily":
         sql = f"""
             select store_id, local_date::timestamp as period_local, visits_raw, visits_clean,
-                {_QUALITY_COLUMNS}
+                {_STORE_QUALITY}
             from fct_store_traffic_daily
             where store_id in {_in(stores)} and local_date between ? and ?
             order by store_id, local_date
@@ -221,7 +231,7 @@ def store_series(
     elif resolution == "hourly":
         sql = f"""
             select store_id, hour_start_local as period_local, hour_start_utc, visits_raw,
-                visits_clean, {_QUALITY_COLUMNS}
+                visits_clean, {_STORE_QUALITY}
             from fct_store_traffic_hourly
             where store_id in {_in(stores)} and local_date between ? and ?
             order by store_id, hour_start_utc
@@ -255,7 +265,7 @@ def sensor_series(
     if resolution == "daily":
         sql = f"""
             select store_id, sensor_id, local_date::timestamp as period_local, visits_raw,
-                visits_clean, {_QUALITY_COLUMNS}
+                visits_clean, {_SENSOR_QUALITY}
             from fct_sensor_traffic_daily
             where {where} and local_date between ? and ?
             order by store_id, sensor_id, local_date
@@ -334,11 +344,8 @@ def quality_over_time(
             sum(n_failed_hours) as n_failed_hours,
             sum(n_anomalous_hours) as n_anomalous_hours,
             sum(n_missing_hours) as n_missing_hours,
-            sum(data_quality_pct * (n_ok_hours + n_failed_hours + n_anomalous_hours
-                + n_missing_hours))::double
-                / nullif(sum(case when data_quality_pct is not null then n_ok_hours
-                    + n_failed_hours + n_anomalous_hours + n_missing_hours end), 0)
-                as data_quality_pct
+            sum(n_open_sensor_hours) as n_open_sensor_hours,
+            100.0 * sum(n_ok_hours) / nullif(sum(n_open_sensor_hours), 0) as data_quality_pct
         from fct_store_traffic_daily
         where store_id in {_in(stores)} and local_date between ? and ?
         group by all
@@ -359,9 +366,8 @@ def quality_by_sensor(q: Query, stores: Sequence[str], start: date, end: date) -
             sum(n_failed_hours) as n_failed_hours,
             sum(n_anomalous_hours) as n_anomalous_hours,
             sum(n_missing_hours) as n_missing_hours,
-            100.0 * sum(n_ok_hours) filter (where data_quality_pct is not null)
-                / nullif(sum(n_ok_hours + n_failed_hours + n_anomalous_hours + n_missing_hours)
-                    filter (where data_quality_pct is not null), 0) as data_quality_pct
+            sum(n_open_hours) as n_open_sensor_hours,
+            100.0 * sum(n_ok_hours) / nullif(sum(n_open_hours), 0) as data_quality_pct
         from fct_sensor_traffic_daily
         where store_id in {_in(stores)} and local_date between ? and ?
         group by all

@@ -7,6 +7,17 @@ import streamlit as st
 
 from dashboards import charts, context, controls, explain, queries, ui
 
+BY_STORE_COLUMNS = [
+    "store",
+    "today",
+    "today_wow_pct",
+    "this_week",
+    "this_week_wow_pct",
+    "full_week",
+    "full_week_wow_pct",
+    "data_quality_pct",
+]
+
 
 def main() -> None:
     cat, q = context.catalog(), context.db()
@@ -19,88 +30,90 @@ def main() -> None:
     kpis = queries.overview_kpis(q, cat, chosen, measure)
     kpis["store"] = kpis["store_id"].map(names)
     as_of = pd.Timestamp(kpis["as_of"].max())
-    last_weekday = (as_of - pd.Timedelta(days=7)).strftime("%A")
+    week_start = (as_of - pd.Timedelta(days=as_of.weekday())).normalize()
+    full_week = (
+        f"{week_start - pd.Timedelta(days=7):%d %b} to {week_start - pd.Timedelta(days=1):%d %b}"
+    )
     st.caption(
         f"{measure.capitalize()} visits, store-local time · data up to {as_of:%a %d %b %Y} "
-        f"{as_of:%H}:59 · comparisons with the same span one week earlier."
+        f"{as_of:%H}:59 · each figure is compared with the same span one week earlier."
     )
 
-    total = kpis[["today", "today_last_week", "this_week", "last_week"]].sum(min_count=1)
-    n_ok, n_open = kpis["n_ok_hours_this_week"].sum(), kpis["n_open_hours_this_week"].sum()
+    spans = {
+        "today": "today_last_week",
+        "this_week": "this_week_last_week",
+        "full_week": "full_week_before",
+    }
+    total = kpis[[*spans, *spans.values(), "n_ok_hours_7d", "n_open_sensor_hours_7d"]].sum()
+    for now_col, before_col in spans.items():
+        kpis[f"{now_col}_wow_pct"] = [
+            ui.pct_change(a, b) for a, b in zip(kpis[now_col], kpis[before_col], strict=True)
+        ]
+    kpis["data_quality_pct"] = 100 * kpis["n_ok_hours_7d"] / kpis["n_open_sensor_hours_7d"]
+
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(
-        f"Visits today ({as_of:%a %d %b})",
+        f"Today so far ({as_of:%a %d %b})",
         f"{total['today']:,.0f}",
         delta=ui.signed_pct(ui.pct_change(total["today"], total["today_last_week"])),
-        help=f"So far today, compared with last {last_weekday} up to the same hour.",
+        help=f"Since midnight, compared with last {as_of:%A} up to the same hour.",
         border=True,
     )
     c2.metric(
-        "Visits this week",
+        "This week so far",
         f"{total['this_week']:,.0f}",
-        delta=ui.signed_pct(ui.pct_change(total["this_week"], total["last_week"])),
+        delta=ui.signed_pct(ui.pct_change(total["this_week"], total["this_week_last_week"])),
         help="Since Monday, compared with last week up to the same day and hour.",
         border=True,
     )
     c3.metric(
-        "Same span last week",
-        f"{total['last_week']:,.0f}",
-        help="Last week from Monday to the same day and hour as now.",
+        f"Last full week ({full_week})",
+        f"{total['full_week']:,.0f}",
+        delta=ui.signed_pct(ui.pct_change(total["full_week"], total["full_week_before"])),
+        help="Monday to Sunday, compared with the week before.",
         border=True,
     )
+    n_open = total["n_open_sensor_hours_7d"]
     c4.metric(
-        "Data quality this week",
-        f"{100 * n_ok / n_open:.1f} %" if n_open else "no open hours",
+        "Data quality, last 7 days",
+        f"{100 * total['n_ok_hours_7d'] / n_open:.1f} %" if n_open else "no open hours",
         help=explain.QUALITY,
         border=True,
     )
 
-    by_store = kpis.assign(
-        today_wow_pct=[
-            ui.pct_change(a, b) for a, b in zip(kpis.today, kpis.today_last_week, strict=True)
-        ],
-        wow_pct=[ui.pct_change(a, b) for a, b in zip(kpis.this_week, kpis.last_week, strict=True)],
-        data_quality_pct=100 * kpis.n_ok_hours_this_week / kpis.n_open_hours_this_week,
-    )
-    table = by_store[
-        [
-            "store",
-            "today",
-            "today_last_week",
-            "today_wow_pct",
-            "this_week",
-            "last_week",
-            "wow_pct",
-            "data_quality_pct",
-        ]
-    ].astype({"today_wow_pct": "float64", "wow_pct": "float64"})
+    pct_columns = [f"{span}_wow_pct" for span in spans]
+    table = kpis[BY_STORE_COLUMNS].astype(dict.fromkeys(pct_columns, "float64"))
     scale = charts.color_scale(cat.stores["store_name"])
 
     left, right = st.columns([2, 3], gap="large")
     with left:
         st.subheader("Week over week by store")
-        st.altair_chart(charts.wow_bars(table, scale), width="stretch")
+        bars = table.melt(
+            id_vars="store",
+            value_vars=["this_week_wow_pct", "full_week_wow_pct"],
+            var_name="span",
+            value_name="wow_pct",
+        ).dropna(subset=["wow_pct"])
+        bars["span"] = bars["span"].map(
+            {"this_week_wow_pct": "this week so far", "full_week_wow_pct": "last full week"}
+        )
+        st.altair_chart(charts.wow_bars(bars, scale), width="stretch")
+        st.caption("Per store: this week so far (pale) and the last full week (solid).")
     with right:
         st.subheader("By store")
+        pct = {"format": "%+.1f %%", "help": "Change from the same span one week earlier."}
         ui.table(
             table,
-            hide_index=True,
             column_config={
                 "store": "Store",
                 "today": st.column_config.NumberColumn("Today", format="localized"),
-                "today_last_week": st.column_config.NumberColumn(
-                    "Same time last week", format="localized"
-                ),
-                "today_wow_pct": st.column_config.NumberColumn(
-                    "Today vs last week", format="%+.1f %%"
-                ),
+                "today_wow_pct": st.column_config.NumberColumn("vs last week", **pct),
                 "this_week": st.column_config.NumberColumn("This week", format="localized"),
-                "last_week": st.column_config.NumberColumn(
-                    "Same span last week", format="localized"
-                ),
-                "wow_pct": st.column_config.NumberColumn("Week vs last week", format="%+.1f %%"),
+                "this_week_wow_pct": st.column_config.NumberColumn("vs last week ", **pct),
+                "full_week": st.column_config.NumberColumn("Last full week", format="localized"),
+                "full_week_wow_pct": st.column_config.NumberColumn("vs week before", **pct),
                 "data_quality_pct": st.column_config.ProgressColumn(
-                    "Data quality", format="%.1f %%", min_value=0, max_value=100
+                    "Quality (7 days)", format="%.1f %%", min_value=0, max_value=100
                 ),
             },
         )

@@ -11,20 +11,17 @@ from dashboards import charts, context, controls, explain, queries, ui
 
 def summary(df: pd.DataFrame, column: str, hourly: bool) -> pd.DataFrame:
     """Per store over the shown range: total, mean per period, the busiest period, quality."""
-    rated = df[["n_ok_hours", "n_failed_hours", "n_anomalous_hours", "n_missing_hours"]]
-    scored = df.assign(n_rated=rated.sum(axis=1).where(df["data_quality_pct"].notna(), 0))
-    scored["n_ok_rated"] = scored["n_ok_hours"].where(df["data_quality_pct"].notna(), 0)
-    grouped = scored.groupby("store", sort=False)
+    grouped = df.groupby("store", sort=False)
+    busiest = df.loc[df[column].fillna(-1).groupby(df["store"], sort=False).idxmax()]
     out = pd.DataFrame(
         {
             "total": grouped[column].sum(),
             "mean": grouped[column].mean().round(),
-            "busiest": grouped.apply(
-                lambda g: g.loc[g[column].idxmax(), "when"] if g[column].notna().any() else None,
-                include_groups=False,
-            ),
+            "busiest": busiest.set_index("store")["when"],
             "peak": grouped[column].max(),
-            "data_quality_pct": 100 * grouped["n_ok_rated"].sum() / grouped["n_rated"].sum(),
+            "data_quality_pct": 100
+            * grouped["n_ok_hours"].sum()
+            / grouped["n_open_sensor_hours"].sum().replace(0, float("nan")),
         }
     ).reset_index()
     return out.rename(columns={"mean": f"mean per {'hour' if hourly else 'day'}"})
