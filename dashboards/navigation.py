@@ -33,4 +33,5 @@ def pages() -> list[st.Page]:
             icon=":material/fact_check:",
             url_path="quality",
         ),
+        st.Page("views/alerts.py", title="Alerts", icon=":material/warning:", url_path="alerts"),
     ]

@@ -82,6 +82,7 @@ def step_environment() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("DBT_PROJECT_DIR", str(settings.REPO_ROOT / "dbt_project"))
     env.setdefault("DBT_PROFILES_DIR", str(settings.REPO_ROOT))
+    env.setdefault("DBT_USE_COLORS", "false")  # plain text in the log file
     return env
 
 

@@ -37,6 +37,11 @@ def summary_line(alerts: Sequence[Alert]) -> str:
     return f"footfall: {len(alerts)} new {noun}{critical}"
 
 
+def number(x: float | None) -> str:
+    """A measured value or threshold for people: `19.1`, `5`, `1,000`."""
+    return "" if x is None else f"{x:,.1f}".removesuffix(".0")
+
+
 def render_text(alerts: Sequence[Alert]) -> str:
     """A plain-text body, one paragraph per alert."""
     lines = [summary_line(alerts), ""]
@@ -45,8 +50,8 @@ def render_text(alerts: Sequence[Alert]) -> str:
         lines.append(f"  {a.message}")
         lines.append(
             f"  opened {a.opened_at_utc:%Y-%m-%d %H:%M} UTC, last seen"
-            f" {a.last_seen_utc:%Y-%m-%d %H:%M} UTC; measured {a.measured_value},"
-            f" threshold {a.threshold}; id {a.alert_id}"
+            f" {a.last_seen_utc:%Y-%m-%d %H:%M} UTC; measured {number(a.measured_value)},"
+            f" threshold {number(a.threshold)}; id {a.alert_id}"
         )
         lines.append("")
     return "\n".join(lines)

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from footfall import settings
 from footfall.alerts import state
-from footfall.alerts.channels import Channel, DeliveryError, configured_channels
+from footfall.alerts.channels import Channel, DeliveryError, configured_channels, number
 from footfall.alerts.model import Alert, AlertsUnavailable, read_alerts
 
 EXIT_OK, EXIT_CRITICAL, EXIT_ERROR = 0, 1, 2
@@ -41,15 +41,11 @@ def alerts_table(alerts: Sequence[Alert], title: str) -> Table:
             f"{a.opened_at_utc:%Y-%m-%d %H:%M}",
             f"{a.last_seen_utc:%Y-%m-%d %H:%M}",
             "open" if a.resolved_at_utc is None else f"{a.resolved_at_utc:%Y-%m-%d %H:%M}",
-            _number(a.measured_value),
-            _number(a.threshold),
+            number(a.measured_value),
+            number(a.threshold),
             a.message,
         )
     return table
-
-
-def _number(x: float | None) -> str:
-    return "" if x is None else f"{x:,.1f}".rstrip("0").rstrip(".")
 
 
 def notify(

@@ -60,6 +60,7 @@ class Cycle:
     episodes: list[Alert]
     email_ids: list[str]
     webhook_ids: list[str]
+    serving: Path
 
     def open(self) -> dict[tuple[str, int | None], Alert]:
         return {(a.rule, a.sensor_id): a for a in self.episodes if a.is_open}
@@ -104,7 +105,7 @@ def run_cycle(root: Path, now: datetime, smtp: SmtpInbox, hook: WebhookInbox) ->
     episodes = read_alerts(root / "serving.duckdb", open_only=False) if proc.returncode == 0 else []
     return Cycle(
         now, proc.returncode, proc.stdout + proc.stderr, episodes,
-        smtp.alert_ids(), hook.alert_ids(),
+        smtp.alert_ids(), hook.alert_ids(), root / "serving.duckdb",
     )  # fmt: skip
 
 
@@ -165,3 +166,21 @@ def test_alerts_resolve_when_the_sensor_recovers_and_a_new_outage_is_sent_again(
     assert third.email_ids == [*first.email_ids, new_silent.alert_id]
     assert third.webhook_ids == [*first.webhook_ids, new_silent.alert_id]
     assert "1 open alert(s), 0 critical" in third.output
+
+
+def test_the_alerts_page_shows_each_alert_and_its_history(story, monkeypatch):
+    """The dashboard's Alerts page on the last snapshot (Streamlit's AppTest, in-process)."""
+    from streamlit.testing.v1 import AppTest
+
+    last = story[-1]
+    monkeypatch.setenv("FOOTFALL_SERVING", str(last.serving))
+    app = AppTest.from_file(str(REPO_ROOT / "dashboards" / "app.py"), default_timeout=60)
+    app.run()
+    app.switch_page("views/alerts.py")
+    app.run()
+    assert not app.exception, app.exception
+    assert [m.value for m in app.metric] == ["1", "0"]  # open alerts, of which critical
+    open_now, history = (d.value for d in app.dataframe)
+    assert open_now["message"].tolist() == [a.message for a in last.episodes if a.is_open]
+    assert sorted(history["rule"]) == ["Silent sensor", "Silent sensor", "Store traffic drop"]
+    assert set(history["subject"]) == {"Berlin", "Berlin · Door 2"}
