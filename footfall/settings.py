@@ -113,7 +113,7 @@ class SimulatorSettings:
     n_stores: int
     fault_5xx: float
     fault_429: float
-    fault_retry_after_s: float
+    fault_retry_after_s: int
     fault_latency_ms: float
     fault_truncated: float
     fault_malformed: float
@@ -130,6 +130,13 @@ class SimulatorSettings:
         if n_stores < 1:
             raise SettingError(f"FOOTFALL_SIM_STORES={n_stores} must be at least 1.")
         off = _str("FOOTFALL_SIM_PROFILE_OFF", "")
+        retry_after = _int("FOOTFALL_SIM_FAULT_RETRY_AFTER_S", 1)
+        latency = _float("FOOTFALL_SIM_FAULT_LATENCY_MS", 0.0)
+        if not 0 <= retry_after <= 3600 or not 0 <= latency <= 60_000:
+            raise SettingError(
+                f"FOOTFALL_SIM_FAULT_RETRY_AFTER_S={retry_after} must be 0..3600 and "
+                f"FOOTFALL_SIM_FAULT_LATENCY_MS={latency} must be 0..60000."
+            )
         return cls(
             host=_str("FOOTFALL_SIM_HOST", "127.0.0.1"),
             port=_int("FOOTFALL_SIM_PORT", 8000),
@@ -141,8 +148,8 @@ class SimulatorSettings:
             n_stores=n_stores,
             fault_5xx=_share("FOOTFALL_SIM_FAULT_5XX"),
             fault_429=_share("FOOTFALL_SIM_FAULT_429"),
-            fault_retry_after_s=_float("FOOTFALL_SIM_FAULT_RETRY_AFTER_S", 1.0),
-            fault_latency_ms=_float("FOOTFALL_SIM_FAULT_LATENCY_MS", 0.0),
+            fault_retry_after_s=retry_after,
+            fault_latency_ms=latency,
             fault_truncated=_share("FOOTFALL_SIM_FAULT_TRUNCATED"),
             fault_malformed=_share("FOOTFALL_SIM_FAULT_MALFORMED"),
             fault_duplicates=_share("FOOTFALL_SIM_FAULT_DUPLICATES"),

@@ -55,7 +55,7 @@ class SimulatorState:
         self.faults = FaultSettings(
             share_5xx=settings.fault_5xx,
             share_429=settings.fault_429,
-            retry_after_s=round(settings.fault_retry_after_s),
+            retry_after_s=settings.fault_retry_after_s,
             latency_ms=settings.fault_latency_ms,
             share_truncated=settings.fault_truncated,
             share_malformed=settings.fault_malformed,
@@ -202,7 +202,8 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
             raise PageError(str(exc)) from None
         sensors = np.arange(s.n_sensors) if sensor_id is None else np.array([sensor_id])
         hours = np.arange(page.first_hour, page.end_hour, dtype=np.int64)
-        columns: dict[str, Any] = simulate(s, hours, sensors, state.config).columns(truth=truth)
+        grid = simulate(s, hours, sensors, state.config, truth=truth)
+        columns: dict[str, Any] = grid.columns(truth=truth)
         if not truth:
             faults = state.faults
             if faults.share_duplicates or faults.share_bad_rows:

@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, time
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from simulator.timeutil import iso_z
+
 #: ISO weekday of Sunday, the day every store of the chain is closed.
 SUNDAY = 7
 
@@ -55,11 +57,16 @@ class Store:
         return int.from_bytes(digest, "little")
 
     def as_api(self) -> dict[str, object]:
-        """The `Store` object of the HTTP API (docs/contracts.md section 1)."""
+        """The `Store` object of the HTTP API (docs/contracts.md section 1).
+
+        Beyond the contract: `opened_at_utc`, the UTC start of the first hour (local midnight of
+        `opened_on`), the earliest `start` that can return readings.
+        """
         d = asdict(self)
         d.pop("growth_per_year")
         d["opened_on"] = self.opened_on.isoformat()
         d["closed_isodow"] = list(self.closed_isodow)
+        d["opened_at_utc"] = iso_z(self.opening_utc)
         return {
             k: d[k]
             for k in (
@@ -77,6 +84,7 @@ class Store:
                 "std_visits",
                 "p_anomaly",
                 "p_failure",
+                "opened_at_utc",
             )
         }
 

@@ -73,7 +73,7 @@ def legacy_value(
             404, f"no reading yet: the hour starting {utc:%Y-%m-%dT%H:%M}Z has not ended"
         )
     sensors = np.arange(store.n_sensors) if sensor_id is None else np.array([sensor_id])
-    grid = simulate(store, np.array([h], dtype=np.int64), sensors, config)
+    grid = simulate(store, np.array([h], dtype=np.int64), sensors, config, truth=False)
     visits = grid.visits[0]
     if sensor_id is not None:
         return int(visits[0])

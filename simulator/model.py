@@ -12,6 +12,7 @@ generated alone equals the same slice inside any larger window.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -85,35 +86,43 @@ def generate(
             f"store {store.store_id!r} has sensors 0 to {store.n_sensors - 1}, not {sensor_id}"
         )
     hours = np.arange(first, max(first, last), dtype=np.int64)
-    grid = simulate(store, hours, sensors, config)
-    return grid.columns(truth=truth)
+    return simulate(store, hours, sensors, config, truth=truth).columns(truth=truth)
 
 
 @dataclass
 class Grid:
-    """The model's output over hours x sensors (arrays of shape (n_hours, n_sensors))."""
+    """The model's output over hours x sensors (arrays of shape (n_hours, n_sensors)).
+
+    `status` and `visits_true` are None unless the grid was simulated with truth=True;
+    `silent` marks outage hours (None when there is none).
+    """
 
     hours: np.ndarray
     sensors: np.ndarray
     visits: np.ndarray
-    status: np.ndarray
-    visits_true: np.ndarray
-    has_outage: bool
+    status: np.ndarray | None
+    visits_true: np.ndarray | None
+    silent: np.ndarray | None
 
     def columns(self, truth: bool = False) -> dict[str, np.ndarray]:
         """Flatten to the API's columns, ordered by (hour, sensor)."""
         n_h, n_s = len(self.hours), len(self.sensors)
-        starts = np.repeat(self.hours * 3600, n_s).astype("datetime64[s]")
+        starts = np.repeat((self.hours * 3600).astype("datetime64[s]"), n_s)
         sensor_col = np.tile(self.sensors, n_h)
         visits = self.visits.ravel()
-        out: dict[str, np.ndarray]
-        if truth or not self.has_outage:
-            out = {"reading_start_utc": starts, "sensor_id": sensor_col, "visits": visits}
-            if truth:
-                out["status"] = np.asarray(STATUSES)[self.status.ravel()]
-                out["visits_true"] = self.visits_true.ravel()
-            return out
-        keep = self.status.ravel() != OUTAGE
+        if truth:
+            if self.status is None or self.visits_true is None:
+                raise ValueError("this grid was simulated without truth=True")
+            return {
+                "reading_start_utc": starts,
+                "sensor_id": sensor_col,
+                "visits": visits,
+                "status": np.asarray(STATUSES)[self.status.ravel()],
+                "visits_true": self.visits_true.ravel(),
+            }
+        if self.silent is None:
+            return {"reading_start_utc": starts, "sensor_id": sensor_col, "visits": visits}
+        keep = ~self.silent.ravel()
         return {
             "reading_start_utc": starts[keep],
             "sensor_id": sensor_col[keep],
@@ -121,15 +130,26 @@ class Grid:
         }
 
 
-def simulate(store: Store, hours: np.ndarray, sensors: np.ndarray, config: ModelConfig) -> Grid:
+def _threshold(p: float) -> np.uint64:
+    """u < p for u = k / 2**32 exactly when k < ceil(p * 2**32): compare the bits directly."""
+    return np.uint64(min(math.ceil(p * 2**32), 2**32))
+
+
+def simulate(
+    store: Store,
+    hours: np.ndarray,
+    sensors: np.ndarray,
+    config: ModelConfig,
+    truth: bool = True,
+) -> Grid:
     """The model over consecutive `hours` (hour indices, all at or after the opening)."""
     n_h, n_s = len(hours), len(sensors)
     profile = config.profile
     visits = np.zeros((n_h, n_s), dtype=np.int64)
-    status = np.full((n_h, n_s), CLOSED, dtype=np.int8)
-    visits_true = np.zeros((n_h, n_s), dtype=np.int64)
+    status = np.full((n_h, n_s), CLOSED, dtype=np.int8) if truth else None
+    visits_true = np.zeros((n_h, n_s), dtype=np.int64) if truth else None
     if n_h == 0:
-        return Grid(hours, sensors, visits, status, visits_true, False)
+        return Grid(hours, sensors, visits, status, visits_true, None)
 
     local_day, local_hour, isodow = calendar(store.timezone, hours)
     is_open = (
@@ -139,9 +159,9 @@ def simulate(store: Store, hours: np.ndarray, sensors: np.ndarray, config: Model
     )
     keys = rng.sensor_keys(config.seed, store.key, sensors, _SALT_READINGS)
 
-    # Draw 0: failure and anomaly uniforms, for every hour.
-    u_fail, u_anom = rng.split_uniforms(rng.bits(keys, hours, 0))
-    failed = u_fail < store.p_failure
+    # Draw 0: its high 32 bits decide the failure (every hour), its low 32 bits the anomaly.
+    z0 = rng.bits(keys, hours, 0)
+    failed = (z0 >> np.uint64(32)) < _threshold(store.p_failure)
 
     # Draw 1: the normal draw, for open hours only.
     open_rows = np.flatnonzero(is_open)
@@ -161,18 +181,23 @@ def simulate(store: Store, hours: np.ndarray, sensors: np.ndarray, config: Model
             x *= traffic
         np.maximum(x, 0.0, out=x)
         true_open = x.astype(np.int64)
-        anomalous = u_anom[open_rows] < store.p_anomaly
-        visits[open_rows] = np.where(anomalous, true_open // ANOMALY_DIVISOR, true_open)
-        status[open_rows] = np.where(anomalous, ANOMALOUS, OK)
-        visits_true[open_rows] = true_open
+        anomalous = (z0[open_rows] & np.uint64(0xFFFFFFFF)) < _threshold(store.p_anomaly)
+        shown = true_open.copy() if truth else true_open
+        shown[anomalous] //= ANOMALY_DIVISOR
+        visits[open_rows] = shown
+        if truth:
+            status[open_rows] = np.where(anomalous, ANOMALOUS, OK)
+            visits_true[open_rows] = true_open
     visits[failed] = FAILED_READING
-    status[failed] = FAILED
+    if truth:
+        status[failed] = FAILED
 
     silent = _outages(config, store, hours, sensors)
     if silent is not None:
         visits[silent] = NO_READING
-        status[silent] = OUTAGE
-    return Grid(hours, sensors, visits, status, visits_true, silent is not None)
+        if truth:
+            status[silent] = OUTAGE
+    return Grid(hours, sensors, visits, status, visits_true, silent)
 
 
 def door_factors(seed: int, store: Store, sensors: np.ndarray, profile: Profile) -> np.ndarray:
@@ -185,14 +210,17 @@ def door_factors(seed: int, store: Store, sensors: np.ndarray, profile: Profile)
 def _intervals_mask(
     n_h: int, n_s: int, cols: np.ndarray, first: np.ndarray, last: np.ndarray
 ) -> np.ndarray:
-    """Boolean (n_h, n_s): True where row r of column cols[i] lies in [first[i], last[i])."""
+    """Boolean (n_h, n_s): True where row r of column cols[i] lies in [first[i], last[i]).
+
+    One slice assignment per interval: outages are few (hundreds over a decade), readings many.
+    """
     first = np.clip(first, 0, n_h)
     last = np.clip(last, 0, n_h)
-    keep = first < last
-    diff = np.zeros((n_h + 1, n_s), dtype=np.int32)
-    np.add.at(diff, (first[keep], cols[keep]), 1)
-    np.add.at(diff, (last[keep], cols[keep]), -1)
-    return np.cumsum(diff[:n_h], axis=0) > 0
+    mask = np.zeros((n_h, n_s), dtype=bool)
+    for c, a, b in zip(cols.tolist(), first.tolist(), last.tolist(), strict=True):
+        if a < b:
+            mask[a:b, c] = True
+    return mask
 
 
 def _outages(

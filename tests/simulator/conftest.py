@@ -29,7 +29,7 @@ def sim_settings(**overrides: Any) -> SimulatorSettings:
         n_stores=5,
         fault_5xx=0.0,
         fault_429=0.0,
-        fault_retry_after_s=1.0,
+        fault_retry_after_s=1,
         fault_latency_ms=0.0,
         fault_truncated=0.0,
         fault_malformed=0.0,

@@ -29,6 +29,7 @@ STORE_KEYS = [
     "std_visits",
     "p_anomaly",
     "p_failure",
+    "opened_at_utc",
 ]
 
 
@@ -81,6 +82,7 @@ def test_stores_and_sensors(client: TestClient) -> None:
     assert list(paris) == STORE_KEYS
     assert paris == stores[1]
     assert paris["opened_on"] == "2018-01-01" and paris["closed_isodow"] == [7]
+    assert paris["opened_at_utc"] == "2017-12-31T23:00:00Z"  # local midnight, CET
     sensors = client.get("/api/v1/stores/berlin/sensors").json()["sensors"]
     assert sensors == [
         {"store_id": "berlin", "sensor_id": i, "name": f"Door {i}"} for i in range(6)
