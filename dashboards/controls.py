@@ -9,11 +9,11 @@ up to the latest data, every store).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import streamlit as st
 
-from dashboards import explain, queries
+from dashboards import explain, page_data, queries
 
 BOUND = {"bind": "query-params", "persist_state": "session"}
 
@@ -81,7 +81,7 @@ def sensors(cat: queries.Catalog, default_store: str) -> list[str]:
     return st.sidebar.multiselect(
         "Sensors",
         options=cat.sensors.sensor_key.tolist(),
-        default=cat.sensors_of([default_store])[:6],
+        default=page_data.default_sensors(cat, default_store),
         format_func=lambda k: labels.get(k, k),
         key="sensors",
         help="Choose sensors of one or several stores: they share one chart.",
@@ -91,8 +91,7 @@ def sensors(cat: queries.Catalog, default_store: str) -> list[str]:
 
 def weekday(cat: queries.Catalog) -> int:
     """An ISO weekday (default: that of the latest complete day, Saturday for a Sunday), 0 = all."""
-    latest = cat.last_date - timedelta(days=1)
-    default = latest.isoweekday() if latest.isoweekday() != 7 else 6
+    default = page_data.default_weekday(cat)
     options = [0, *queries.ISO_WEEKDAYS]
     return st.sidebar.selectbox(
         "Weekday",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, context, controls, explain, queries, ui
+from dashboards import charts, context, controls, explain, page_data, ui
 
 BY_STORE_COLUMNS = [
     "store",
@@ -27,7 +27,9 @@ def main() -> None:
     measure = controls.measure()
     ui.require(chosen, "store")
 
-    kpis = queries.overview_kpis(q, cat, chosen, measure)
+    sel = page_data.default_selection(cat, stores=tuple(chosen), measure=measure)
+    data = page_data.overview(q, cat, sel)
+    kpis = data["kpis"]
     kpis["store"] = kpis["store_id"].map(names)
     as_of = pd.Timestamp(kpis["as_of"].max())
     week_start = (as_of - pd.Timedelta(days=as_of.weekday())).normalize()
@@ -120,7 +122,7 @@ def main() -> None:
         ui.download(table, "overview_by_store")
 
     st.subheader("Trend since opening")
-    weekly = queries.weekly_trend(q, chosen, measure)
+    weekly = data["weekly"]
     weekly["store"] = weekly["store_id"].map(names)
     weekly["week"] = pd.to_datetime(weekly["week_start"]).dt.strftime("%d %b %Y")
     weekly["week_start"] = pd.to_datetime(weekly["week_start"])

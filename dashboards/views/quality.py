@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, context, controls, explain, queries, ui
+from dashboards import charts, context, controls, explain, page_data, queries, ui
 
 TEST_STATUS_ICONS = {"pass": "✅", "success": "✅", "warn": "⚠️", "fail": "❌", "error": "❌"}
 
@@ -44,9 +44,8 @@ def freshness(cat: queries.Catalog) -> None:
     )
 
 
-def tests_section(q: context.Db) -> None:
+def tests_section(tests: pd.DataFrame) -> None:
     st.subheader("dbt tests of the last build")
-    tests = queries.dbt_tests(q)
     if tests.empty:
         st.info(
             "This snapshot holds no dbt test results: it was published without the results of "
@@ -77,7 +76,6 @@ def tests_section(q: context.Db) -> None:
     )
     ui.table(
         shown,
-        hide_index=True,
         column_config={
             "status": "Status",
             "test_name": "Test",
@@ -99,6 +97,19 @@ def main() -> None:
     chosen = controls.stores(cat)
     start, end = controls.dates(cat)
     ui.require(chosen, "store")
+    store = st.sidebar.selectbox(
+        "Sensors of",
+        chosen,
+        format_func=lambda s: names.get(s, s),
+        key="dq_store",
+        help="The store whose sensors the heat map shows.",
+        bind="query-params",
+        persist_state="session",
+    )
+    sel = page_data.default_selection(
+        cat, stores=tuple(chosen), start=start, end=end, quality_store=store
+    )
+    data = page_data.quality(q, cat, sel)
     grain = queries.quality_grain(start, end)
 
     st.subheader("Freshness")
@@ -107,9 +118,9 @@ def main() -> None:
     st.subheader("Failed, anomalous and missing hours")
     st.caption(
         f"Sensor-hours per {grain} of the chosen stores, {start:%d %b %Y} to {end:%d %b %Y} "
-        "(store-local dates)."
+        "(store-local dates). Failed and missing hours count at any hour, open or closed."
     )
-    over_time = queries.quality_over_time(q, chosen, start, end, grain)
+    over_time = data["over_time"]
     over_time["store"] = over_time["store_id"].map(names)
     over_time = charts.with_when(over_time, hourly=False)
     scale = charts.color_scale(cat.stores["store_name"])
@@ -122,29 +133,21 @@ def main() -> None:
         st.markdown(explain.QUALITY)
 
     st.subheader("By sensor")
-    store = st.selectbox(
-        "Store",
-        chosen,
-        format_func=lambda s: names.get(s, s),
-        key="dq_store",
-        bind="query-params",
-        persist_state="session",
-    )
-    if store:
-        grid = queries.sensor_quality_grid(q, store, start, end, grain)
-        if not grid.empty:
-            sensor_names = cat.sensors[cat.sensors.store_id == store].set_index("sensor_id")
-            grid["sensor"] = grid["sensor_id"].map(sensor_names["sensor_name"])
-            grid = charts.with_when(grid, hourly=False)
-            st.altair_chart(charts.sensor_grid(grid, grain), width="stretch")
-    by_sensor = queries.quality_by_sensor(q, chosen, start, end)
+    grid = data.get("grid")
+    if grid is not None and not grid.empty:
+        st.caption(f"Bad hours per {grain} and sensor of {names.get(store, store)}.")
+        sensor_names = cat.sensors[cat.sensors.store_id == store].set_index("sensor_id")
+        grid["sensor"] = grid["sensor_id"].map(sensor_names["sensor_name"])
+        grid = charts.with_when(grid, hourly=False)
+        st.altair_chart(charts.sensor_grid(grid, grain), width="stretch")
+    by_sensor = data["by_sensor"]
     by_sensor["sensor"] = (by_sensor["store_id"] + ":" + by_sensor["sensor_id"].astype(str)).map(
         cat.sensor_labels()
     )
     table = by_sensor[["sensor", *queries.HOUR_COUNTS, "data_quality_pct"]]
+    st.caption("Every sensor of the chosen stores over the dates, worst first.")
     ui.table(
         table,
-        hide_index=True,
         height=min(400, 38 + 35 * len(table)),
         column_config={
             "sensor": "Sensor",
@@ -159,14 +162,15 @@ def main() -> None:
     )
     ui.download(table, f"quality_by_sensor_{start}_{end}")
 
-    tests_section(q)
+    tests_section(data["tests"])
 
     st.subheader("Recent loads")
-    runs = queries.load_runs(q)
+    runs = data["load_runs"]
     if runs.empty:
         st.info("No load runs recorded in the warehouse.", icon=":material/info:")
     else:
-        ui.table(runs, hide_index=True, height=min(300, 38 + 35 * len(runs)))
+        ui.table(runs, height=min(300, 38 + 35 * len(runs)))
+        ui.download(runs, "load_runs")
 
 
 main()

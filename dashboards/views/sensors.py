@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from dashboards import charts, context, controls, explain, queries, ui
+from dashboards import charts, context, controls, explain, page_data, queries, ui
 
 
 def main() -> None:
@@ -20,21 +20,23 @@ def main() -> None:
     ui.require(chosen, "sensor")
 
     hourly = resolution == "hourly"
-    if hourly:
-        start, cut = queries.clamp_hourly(start, end)
-        if cut:
-            st.info(
-                f"Hourly resolution shows at most {queries.HOURLY_MAX_DAYS} days: showing "
-                f"{start:%d %b %Y} to {end:%d %b %Y}. Narrow the dates or switch to daily.",
-                icon=":material/info:",
-            )
+    sel = page_data.default_selection(
+        cat, sensors=tuple(chosen), start=start, end=end, resolution=resolution, measure=measure
+    )
+    start, cut = page_data.hourly_start(sel)
+    if cut:
+        st.info(
+            f"Hourly resolution shows at most {queries.HOURLY_MAX_DAYS} days: showing "
+            f"{start:%d %b %Y} to {end:%d %b %Y}. Narrow the dates or switch to daily.",
+            icon=":material/info:",
+        )
     column = queries.MEASURES[measure]
     unit = "hour" if hourly else "day"
     st.caption(
         f"{measure.capitalize()} visits per {unit} and sensor, store-local time, "
         f"{start:%d %b %Y} to {end:%d %b %Y}."
     )
-    df = queries.sensor_series(q, chosen, start, end, resolution)
+    df = page_data.sensors(q, cat, sel)["series"]
     if df.empty:
         st.info("No readings in this range for these sensors.", icon=":material/info:")
         st.stop()
@@ -86,7 +88,7 @@ def main() -> None:
         ]
     shown = shown.rename(columns={"period_local": "local_time" if hourly else "local_date"})
     with st.expander(f"The data ({len(shown):,} rows)"):
-        ui.table(shown, hide_index=True, height=300)
+        ui.table(shown, height=300)
     ui.download(shown, f"sensors_{resolution}_{start}_{end}")
     with st.expander("Clean and raw visits"):
         st.markdown(explain.CLEAN_VS_RAW)

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, context, controls, explain, queries, ui
+from dashboards import charts, context, controls, explain, page_data, queries, ui
 
 
 def summary(df: pd.DataFrame, column: str, hourly: bool) -> pd.DataFrame:
@@ -38,14 +38,16 @@ def main() -> None:
     ui.require(chosen, "store")
 
     hourly = resolution == "hourly"
-    if hourly:
-        start, cut = queries.clamp_hourly(start, end)
-        if cut:
-            st.info(
-                f"Hourly resolution shows at most {queries.HOURLY_MAX_DAYS} days: showing "
-                f"{start:%d %b %Y} to {end:%d %b %Y}. Narrow the dates or switch to daily.",
-                icon=":material/info:",
-            )
+    sel = page_data.default_selection(
+        cat, stores=tuple(chosen), start=start, end=end, resolution=resolution, measure=measure
+    )
+    start, cut = page_data.hourly_start(sel)
+    if cut:
+        st.info(
+            f"Hourly resolution shows at most {queries.HOURLY_MAX_DAYS} days: showing "
+            f"{start:%d %b %Y} to {end:%d %b %Y}. Narrow the dates or switch to daily.",
+            icon=":material/info:",
+        )
     column = queries.MEASURES[measure]
     unit = "hour" if hourly else "day"
     st.caption(
@@ -53,7 +55,7 @@ def main() -> None:
         f"{end:%d %b %Y}."
     )
 
-    df = queries.store_series(q, chosen, start, end, resolution)
+    df = page_data.stores(q, cat, sel)["series"]
     if df.empty:
         st.info("No traffic in this range for these stores.", icon=":material/info:")
         st.stop()
@@ -80,7 +82,6 @@ def main() -> None:
     st.subheader("Summary")
     ui.table(
         summary(df, column, hourly),
-        hide_index=True,
         column_config={
             "store": "Store",
             "total": st.column_config.NumberColumn(f"Total {measure} visits", format="localized"),
@@ -105,7 +106,7 @@ def main() -> None:
         ]
     ].rename(columns={"period_local": "local_time" if hourly else "local_date"})
     with st.expander(f"The data ({len(shown):,} rows)"):
-        ui.table(shown, hide_index=True, height=300)
+        ui.table(shown, height=300)
     ui.download(shown, f"stores_{resolution}_{start}_{end}")
     with st.expander("Clean and raw visits"):
         st.markdown(explain.CLEAN_VS_RAW)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import charts, context, controls, explain, queries, ui
+from dashboards import charts, context, controls, explain, page_data, queries, ui
 
 
 def main() -> None:
@@ -23,7 +23,10 @@ def main() -> None:
         f"Clean visits on {days}, {span} (store-local), {start:%d %b %Y} to {end:%d %b %Y}, "
         "against the same weekday of the 3 weeks before."
     )
-    df = queries.weekday_trends(q, chosen, start, end, weekday, hour)
+    sel = page_data.default_selection(
+        cat, stores=tuple(chosen), start=start, end=end, weekday=weekday, hour=hour
+    )
+    df = page_data.trends(q, cat, sel)["trends"]
     if df.empty:
         st.info("No days in this range for this choice.", icon=":material/info:")
         st.stop()
@@ -85,7 +88,7 @@ def main() -> None:
         columns={"period_local": "local_time" if hour is not None else "local_date"}
     )
     with st.expander(f"The data ({len(shown):,} rows)"):
-        ui.table(shown, hide_index=True, height=300)
+        ui.table(shown, height=300)
     ui.download(shown, f"weekday_trends_{start}_{end}")
 
 

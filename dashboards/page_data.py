@@ -1,0 +1,113 @@
+"""What each page reads from the snapshot, in one call per page.
+
+The pages call these with the user's selection; `bench/dashboard.py` calls them with the
+default selection to time each page's queries, so the benchmark measures what the pages run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+
+from dashboards import queries
+from dashboards.queries import Catalog, Query
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A page's selection (each page uses the parts it shows)."""
+
+    stores: tuple[str, ...]
+    start: date
+    end: date
+    resolution: str = "daily"
+    measure: str = "clean"
+    sensors: tuple[str, ...] = ()
+    weekday: int = 0
+    hour: int | None = None
+    quality_store: str | None = None
+
+
+def default_weekday(cat: Catalog) -> int:
+    """The weekday of the latest complete day (Saturday instead of a Sunday)."""
+    latest = cat.last_date - timedelta(days=1)
+    return latest.isoweekday() if latest.isoweekday() != 7 else 6
+
+
+def default_sensors(cat: Catalog, store: str, n: int = 6) -> list[str]:
+    """The first sensors of a store."""
+    return cat.sensors_of([store])[:n]
+
+
+def default_selection(cat: Catalog, **changes: object) -> Selection:
+    """What a page shows before the user chooses anything (every store, the last 8 weeks)."""
+    start, end = queries.default_range(cat)
+    first = cat.store_ids[0]
+    base = Selection(
+        stores=tuple(cat.store_ids),
+        start=start,
+        end=end,
+        sensors=tuple(default_sensors(cat, first)),
+        weekday=default_weekday(cat),
+        quality_store=first,
+    )
+    return Selection(**{**base.__dict__, **changes})
+
+
+def hourly_start(sel: Selection) -> tuple[date, bool]:
+    """The first day an hourly view shows, and whether the range was cut to fit."""
+    if sel.resolution != "hourly":
+        return sel.start, False
+    return queries.clamp_hourly(sel.start, sel.end)
+
+
+def overview(q: Query, cat: Catalog, sel: Selection) -> dict[str, pd.DataFrame]:
+    return {
+        "kpis": queries.overview_kpis(q, cat, sel.stores, sel.measure),
+        "weekly": queries.weekly_trend(q, sel.stores, sel.measure),
+    }
+
+
+def stores(q: Query, cat: Catalog, sel: Selection) -> dict[str, pd.DataFrame]:
+    start, _ = hourly_start(sel)
+    return {"series": queries.store_series(q, sel.stores, start, sel.end, sel.resolution)}
+
+
+def sensors(q: Query, cat: Catalog, sel: Selection) -> dict[str, pd.DataFrame]:
+    start, _ = hourly_start(sel)
+    return {"series": queries.sensor_series(q, sel.sensors, start, sel.end, sel.resolution)}
+
+
+def trends(q: Query, cat: Catalog, sel: Selection) -> dict[str, pd.DataFrame]:
+    return {
+        "trends": queries.weekday_trends(q, sel.stores, sel.start, sel.end, sel.weekday, sel.hour)
+    }
+
+
+def quality(q: Query, cat: Catalog, sel: Selection) -> dict[str, pd.DataFrame]:
+    grain = queries.quality_grain(sel.start, sel.end)
+    out = {
+        "over_time": queries.quality_over_time(q, sel.stores, sel.start, sel.end, grain),
+        "by_sensor": queries.quality_by_sensor(q, sel.stores, sel.start, sel.end),
+        "tests": queries.dbt_tests(q),
+        "load_runs": queries.load_runs(q),
+    }
+    if sel.quality_store:
+        out["grid"] = queries.sensor_quality_grid(q, sel.quality_store, sel.start, sel.end, grain)
+    return out
+
+
+PAGES: dict[str, object] = {
+    "overview": overview,
+    "stores": stores,
+    "sensors": sensors,
+    "trends": trends,
+    "quality": quality,
+}
+
+
+def page_names() -> Sequence[str]:
+    return list(PAGES)
