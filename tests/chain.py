@@ -9,7 +9,7 @@ The dbt var ``footfall_start_date`` starts the hour spine at the window's first 
     chain = build_chain(tmp_path, stores=("madrid",), start=date(2024, 3, 4),
                         now=datetime(2024, 4, 1, tzinfo=UTC))
     with chain.connect() as con:
-        con.sql("select count(*) from fct_store_traffic_daily").fetchone()
+        con.execute("select count(*) from fct_store_traffic_daily").fetchone()
 
 A step that fails raises ``ChainError`` with the command, its exit code and the end of its
 output. ``dbt build`` is the exception: a failing data test does not raise (the marts are
@@ -107,7 +107,7 @@ class DbtRun:
         return [
             f"{r['status']}: {r['unique_id']}: {(r.get('message') or '').strip()[:300]}"
             for r in self.nodes()
-            if r.get("status") not in {"success", "pass", "skipped"}
+            if r.get("status") not in {"success", "pass", "skipped", "no-op"}
         ]
 
 
@@ -135,7 +135,8 @@ class Chain:
             **os.environ,
             "FOOTFALL_WAREHOUSE": str(self.warehouse),
             "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
-            "DBT_PROFILES_DIR": str(REPO_ROOT),
+            # The top-level profiles.yml, unless the caller points dbt elsewhere (as make does).
+            "DBT_PROFILES_DIR": os.environ.get("DBT_PROFILES_DIR", str(REPO_ROOT)),
             "DBT_TARGET_PATH": str(self.target_path),
             "DBT_LOG_PATH": str(self.log_path),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",

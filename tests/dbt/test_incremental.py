@@ -1,0 +1,98 @@
+"""An incremental `dbt build` after new data equals a full refresh, on every mart, row for row.
+
+A copy of the shared small warehouse gets new data (the simulator's clock moves on by two and
+a half days, the loader runs again from its watermark); then one copy is built incrementally
+and another with `--full-refresh`, and their marts are compared table by table.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.chain import Chain
+from tests.dbt.marts_checks import KEYS
+
+# New data ending mid-day, so the last local day is partial before and after.
+ADVANCE = timedelta(days=2, hours=13)
+
+
+@pytest.fixture(scope="module")
+def builds(small_warehouse: Chain, tmp_path_factory: pytest.TempPathFactory) -> tuple[Chain, Chain]:
+    """(incremental, full refresh): the same raw data, the marts built both ways."""
+    loaded = small_warehouse.copy(tmp_path_factory.mktemp("incremental")).load(
+        small_warehouse.now + ADVANCE
+    )
+    refreshed = loaded.copy(tmp_path_factory.mktemp("full_refresh")).dbt_build("--full-refresh")
+    incremental = loaded.dbt_build()
+    return incremental, refreshed
+
+
+def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Rows in key order; a mart outside the contract is ordered by all its values as text."""
+    if keys:
+        return frame.sort_values(keys, ignore_index=True)
+    order = frame.astype(str).sort_values(list(frame.columns)).index
+    return frame.loc[order].reset_index(drop=True)
+
+
+def _differences(name: str, left: pd.DataFrame, right: pd.DataFrame) -> str:
+    """'' when two versions of a mart hold the same rows (floats to 1e-9), else a report."""
+    if list(left.columns) != list(right.columns):
+        return f"{name}: columns differ: {list(left.columns)} vs {list(right.columns)}"
+    if len(left) != len(right):
+        return f"{name}: {len(left)} rows incremental vs {len(right)} full refresh"
+    keys = KEYS.get(name, [])
+    left, right = _sorted(left, keys), _sorted(right, keys)
+    problems = []
+    for column in left.columns:
+        a, b = left[column], right[column]
+        if pd.api.types.is_float_dtype(a) or pd.api.types.is_float_dtype(b):
+            a_num, b_num = a.astype("float64").to_numpy(), b.astype("float64").to_numpy()
+            same = np.isclose(a_num, b_num, rtol=1e-9, atol=1e-9) | (
+                np.isnan(a_num) & np.isnan(b_num)
+            )
+        else:
+            text_equal = (a.astype(str) == b.astype(str)).fillna(False)
+            same = (text_equal | (a.isna() & b.isna())).to_numpy(dtype=bool)
+        if not same.all():
+            shown = pd.DataFrame(
+                {**{k: left[k] for k in keys}, "incremental": a, "full_refresh": b}
+            )[~same].head(5)
+            problems.append(f"{column}: {int((~same).sum())} rows differ, e.g.\n{shown}")
+    return f"{name}:\n" + "\n".join(problems) if problems else ""
+
+
+def test_incremental_build_passes(builds: tuple[Chain, Chain]) -> None:
+    incremental, refreshed = builds
+    for chain, how in [(incremental, "incremental"), (refreshed, "full refresh")]:
+        assert chain.build is not None
+        assert chain.build.returncode == 0, f"{how} build:\n" + "\n".join(chain.build.failures())
+
+
+def test_incremental_build_adds_the_new_hours(builds: tuple[Chain, Chain]) -> None:
+    incremental, _ = builds
+    last_hour = (incremental.now - timedelta(hours=1)).replace(tzinfo=None)
+    with incremental.connect() as con:
+        for name in ["fct_sensor_traffic_hourly", "fct_store_traffic_hourly"]:
+            (latest,) = con.execute(f"select max(hour_start_utc) from {name}").fetchone()
+            assert latest == last_hour, f"{name} ends at {latest}, the data at {last_hour}"
+
+
+def test_incremental_build_equals_a_full_refresh(builds: tuple[Chain, Chain]) -> None:
+    incremental, refreshed = builds
+    names = incremental.marts()
+    assert names == refreshed.marts()
+    assert set(KEYS) <= set(names)
+    problems = []
+    with incremental.connect() as inc, refreshed.connect() as full:
+        for name in names:
+            report = _differences(
+                name, inc.sql(f"select * from {name}").df(), full.sql(f"select * from {name}").df()
+            )
+            if report:
+                problems.append(report)
+    assert not problems, "\n\n".join(problems)
