@@ -435,6 +435,7 @@ def publish(
         _fsync(tmp)
         os.replace(tmp, serving)
         _fsync(serving.parent)
+        _prune_reader_links(serving)
     except BaseException:
         _remove(tmp)
         raise
@@ -445,6 +446,23 @@ def publish(
         tests_from=str(build.get("tests_from") or "no dbt build results"),
         duration_s=time.perf_counter() - started,
     )
+
+
+def _prune_reader_links(serving: Path, older_than_s: float = 600.0) -> None:
+    """Remove the dashboard's per-query links left behind by a reader that died mid-query.
+
+    The dashboard links the snapshot for the length of one query (dashboards/snapshot.py);
+    a link whose file was last linked 10 minutes ago (the inode's change time, which every
+    new link refreshes) belongs to no running query and only pins an old file.
+    """
+    links = serving.with_name(f".{serving.name}.readers")
+    if not links.is_dir():
+        return
+    cutoff = time.time() - older_than_s
+    for link in links.glob("*.duckdb"):
+        with contextlib.suppress(FileNotFoundError):
+            if link.lstat().st_ctime < cutoff:
+                link.unlink()
 
 
 def _remove(path: Path) -> None:
