@@ -124,8 +124,10 @@ class SimulatorSettings:
     def from_env(cls) -> SimulatorSettings:
         speed_raw = _env("FOOTFALL_SIM_SPEED", None)
         speed = None if speed_raw is None else _float("FOOTFALL_SIM_SPEED", 1.0)
-        if speed is not None and speed < 0:
-            raise SettingError(f"FOOTFALL_SIM_SPEED={speed_raw!r} must be >= 0 (0 freezes).")
+        if speed is not None and not 0 <= speed <= 1e6:
+            raise SettingError(
+                f"FOOTFALL_SIM_SPEED={speed_raw!r} must be between 0 (frozen) and 1000000."
+            )
         n_stores = _int("FOOTFALL_SIM_STORES", 5)
         if n_stores < 1:
             raise SettingError(f"FOOTFALL_SIM_STORES={n_stores} must be at least 1.")

@@ -12,12 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from simulator.timeutil import as_utc, ceil_hour
+
 KINDS = ("outage", "traffic")
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """One incident; hours whose start lies in [start_utc, end_utc) are affected."""
+    """One incident; hours whose start lies in [start_utc, end_utc) are affected.
+
+    Naive datetimes are taken as UTC.
+    """
 
     kind: Literal["outage", "traffic"]
     store_id: str
@@ -29,6 +34,4 @@ class Scenario:
 
     def hour_range(self) -> tuple[int, int]:
         """[first, last) hour indices (hours since 1970-01-01T00:00Z) the scenario covers."""
-        first = -(-int(self.start_utc.timestamp()) // 3600)  # ceil: hours starting in window
-        last = -(-int(self.end_utc.timestamp()) // 3600)
-        return first, last
+        return ceil_hour(as_utc(self.start_utc)), ceil_hour(as_utc(self.end_utc))

@@ -84,3 +84,11 @@ def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FOOTFALL_SIM_STORES", "0")
     with pytest.raises(SettingError, match="FOOTFALL_SIM_STORES"):
         SimulatorSettings.from_env()
+    monkeypatch.setenv("FOOTFALL_SIM_STORES", "5")
+    monkeypatch.setenv("FOOTFALL_SIM_SPEED", "-1")
+    with pytest.raises(SettingError, match="FOOTFALL_SIM_SPEED"):
+        SimulatorSettings.from_env()
+    monkeypatch.setenv("FOOTFALL_SIM_SPEED", "60")
+    monkeypatch.setenv("FOOTFALL_SIM_FAULT_RETRY_AFTER_S", "1.5")
+    with pytest.raises(SettingError, match="FOOTFALL_SIM_FAULT_RETRY_AFTER_S"):
+        SimulatorSettings.from_env()
