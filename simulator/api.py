@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 import orjson
 from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -120,6 +121,17 @@ def _scenario_out(sc: Scenario) -> dict[str, Any]:
     }
 
 
+def validation_message(exc: RequestValidationError) -> str:
+    """FastAPI's list of validation errors as one readable sentence per parameter."""
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "request"
+        got = err.get("input")
+        shown = "" if got is None or isinstance(got, dict) else f" (got {repr(got)[:40]})"
+        parts.append(f"{where}: {err.get('msg', 'invalid')}{shown}")
+    return "; ".join(parts) or "invalid request"
+
+
 def _json(body: Any, status_code: int = 200) -> Response:
     return Response(
         orjson.dumps(body, option=_JSON_OPTIONS), status_code, media_type="application/json"
@@ -144,6 +156,10 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
     @app.exception_handler(PageError)
     async def _page_error(_: Request, exc: PageError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": validation_message(exc)}, status_code=422)
 
     @app.get("/health", tags=["service"])
     def health() -> dict[str, Any]:
