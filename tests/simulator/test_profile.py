@@ -47,7 +47,7 @@ def _local_frame(d: dict[str, np.ndarray], tz: str) -> pd.DataFrame:
     local = pd.DatetimeIndex(d["reading_start_utc"], tz="UTC").tz_convert(tz).tz_localize(None)
     df["hour_utc"] = d["reading_start_utc"].astype("datetime64[h]").astype(np.int64)
     df["local"] = local
-    df["isodow"] = local.dayofweek + 1
+    df["isodow"] = local.day_of_week + 1
     df["hour"] = local.hour
     df["date"] = local.normalize()
     return df
