@@ -279,7 +279,7 @@ episodes as (
             when count(next_period_start_utc) = count(*) then max(next_period_start_utc)
         end as resolved_at_utc,
         case when bool_or(severity = 'critical') then 'critical' else 'warning' end
-        as severity,
+            as severity,
         arg_max(measured_value, period_start_utc) as measured_value,
         arg_max(threshold, period_start_utc) as threshold,
         arg_max(message, period_start_utc) as message,

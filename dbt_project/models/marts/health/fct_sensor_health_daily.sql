@@ -93,7 +93,7 @@ joined as (
         traffic.deviation_from_ma_4w_pct,
         -- a day is complete once the store's data reaches a later day
         days.local_date < max(days.local_date) over (partition by days.store_id)
-        as is_complete_day
+            as is_complete_day
     from days
     left join open_day_counts as counts
         on
@@ -138,7 +138,7 @@ final as (
         visits_observed::bigint as visits_observed,
         visits_baseline::double as visits_baseline,
         (100.0 * visits_observed / nullif(visits_baseline, 0))::double
-        as traffic_vs_baseline_pct,
+            as traffic_vs_baseline_pct,
         visits_estimated::double as visits_estimated,
         visits_clean::double as visits_clean,
         visits_clean_ma_4w::double as visits_clean_ma_4w,

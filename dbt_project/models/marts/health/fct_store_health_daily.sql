@@ -69,7 +69,7 @@ final as (
         visits_observed::bigint as visits_observed,
         visits_baseline::double as visits_baseline,
         (100.0 * visits_observed / nullif(visits_baseline, 0))::double
-        as traffic_vs_baseline_pct,
+            as traffic_vs_baseline_pct,
         visits_estimated::double as visits_estimated,
         visits_clean::double as visits_clean,
         {% if floor_overrides -%}
