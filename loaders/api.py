@@ -142,7 +142,9 @@ class ApiClient:
             try:
                 return orjson.loads(body)
             except orjson.JSONDecodeError as exc:
-                raise TransientError(f"GET {path}: the body is not valid JSON ({exc})") from None
+                raise TransientError(
+                    f"GET {path}: the body is not valid JSON, truncated or malformed ({exc})"
+                ) from None
 
         return self._call(f"GET {self.base_url}{path}", attempt)
 

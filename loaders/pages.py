@@ -160,7 +160,7 @@ def parse_page(
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise TransientError(
-            f"the body is not valid JSON ({exc}); truncated or malformed"
+            f"the body is not valid JSON, truncated or malformed ({exc})"
         ) from None
     if not isinstance(doc, dict):
         raise TransientError("the body is not a JSON object")

@@ -20,11 +20,13 @@ from tests.loaders.conftest import (
 #: Kill after this many pages were written (plus a random few milliseconds, so the kill lands
 #: anywhere: fetching, checking, inside a page's transaction, between pages).
 KILL_AFTER_PAGES = [0, 1, 4, 9, 16]
+#: Small pages: about 60 of them, so that every kill lands before the end of the load.
+SMALL_PAGES = {"FOOTFALL_LOADER_PAGE_SIZE": "2000"}
 
 
 def kill_after(loader: Loader, warehouse, n_pages: int, rng: random.Random) -> bool:
     """Start a load, SIGKILL it after n_pages written pages; True if it was still running."""
-    proc = loader.popen(warehouse, "--stores", STORES, "-v")
+    proc = loader.popen(warehouse, "--stores", STORES, "-v", env=SMALL_PAGES)
     seen = 0
     if n_pages == 0:
         time.sleep(rng.uniform(0.2, 0.6))  # during start-up: imports, opening, metadata

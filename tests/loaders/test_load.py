@@ -101,7 +101,7 @@ def test_later_runs_read_only_what_is_new_plus_the_overlap(tmp_path):
         n("2024-01-31T21:00Z", "2024-02-01T05:00Z"),
         n("2024-02-01", "2024-02-01T05:00Z"),
     )
-    assert runs[2][:2] == (datetime(2024, 1, 31, 21), datetime(2024, 2, 1, 5))
+    assert runs[2][:2] == (datetime(2024, 2, 1, 2), datetime(2024, 2, 1, 5))  # from the new mark
     assert runs[2][3] == 0
     expected = {
         s: generate(s, "2000-01-01T00:00:00Z", "2024-02-01T05:00:00Z")["visits"].size
