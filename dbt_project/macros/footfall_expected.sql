@@ -1,30 +1,32 @@
 {#
-    Expected value of an open sensor-hour from a pool of readings (a column that is null for
-    readings outside the pool), by the fallback rule of the `expected_value` docs block: the
-    median of the pool over the first window (in the order given) holding at least
-    `footfall_expected_min_points` pool readings. `windows` are named windows of the query
-    (partitioned by sensor, ISO weekday and local hour, ordered by local day number) and the
-    result is a `case` expression; `footfall_expected_basis` gives the name of the window used.
-    Usage: {{ footfall_expected('pool_visits', ['prior_28d', 'prior_91d', 'following_28d']) }}
+    Helpers of the expected value of an open sensor-hour (docs block `expected_value`).
+
+    footfall_pool_list(pool, days, following=false): the list of the non-null `pool` readings
+    of the same sensor, ISO weekday and local hour over the previous (or, with following, the
+    next) `days` days, by local date (a RANGE window over local_day_number, so absent days are
+    simply not there); null when none. The windows of a query share one sort.
+    footfall_median_of(list) and footfall_count_of(list): its median and its length (0 for
+    an empty frame).
 #}
-{% macro footfall_expected(pool, windows) -%}
-    {%- set min_points = var('footfall_expected_min_points') -%}
-    case
-    {%- for w in windows %}
-        when count({{ pool }}) over {{ w }} >= {{ min_points }}
-            then median({{ pool }}) over {{ w }}
-    {%- endfor %}
-    end
+{% macro footfall_pool_list(pool, days, following=false) -%}
+    {%- if following -%}
+        {%- set frame = '1 following and ' ~ days ~ ' following' -%}
+    {%- else -%}
+        {%- set frame = days ~ ' preceding and 1 preceding' -%}
+    {%- endif -%}
+    list({{ pool }}) filter (where {{ pool }} is not null) over (
+        partition by store_id, sensor_id, isodow, local_hour, local_hour_occurrence
+        order by local_day_number
+        range between {{ frame }}
+    )
 {%- endmacro %}
 
-{% macro footfall_expected_basis(pool, windows) -%}
-    {%- set min_points = var('footfall_expected_min_points') -%}
-    case
-    {%- for w in windows %}
-        when count({{ pool }}) over {{ w }} >= {{ min_points }}
-            then '{{ w }}'
-    {%- endfor %}
-    end
+{% macro footfall_median_of(list_column) -%}
+    list_median({{ list_column }})
+{%- endmacro %}
+
+{% macro footfall_count_of(list_column) -%}
+    coalesce(len({{ list_column }}), 0)
 {%- endmacro %}
 
 {#

@@ -1,42 +1,72 @@
 {#
     The weekday-trend measures of a traffic series (docs: moving_average_4w, week_over_week,
-    deviation_from_ma): three macros, because the week-over-week change of the moving average
-    needs the moving average of the row a week earlier, a second window over the first.
+    deviation_from_ma), by date and in one window pass.
 
-    footfall_trend_windows(value, partition_by): the 4-week same-weekday moving average of
-    `value` and its point count, and `value` a week earlier, over windows partitioned by
-    `partition_by` (a list of columns that must include the ISO weekday, and for hourly series
-    the local hour and its occurrence) and ordered by `local_day_number`, with RANGE frames:
-    by date, not by row, so absent days are left out.
+    footfall_trend_lags(value): `value` and `local_day_number` of the four previous rows of
+    the series (`lag_1_value`, `lag_1_day`, ... `lag_4_*`), over the window
+    `same_slot_by_date` that footfall_trend_window(partition_by) declares: partitioned by
+    `partition_by` (a list of columns that must include the ISO weekday, and for hourly
+    series the local hour and its occurrence) and ordered by `local_day_number`.
+    Each partition holds one row per date, so the previous rows are earlier same weekdays;
+    which of them fall in a frame is decided by their date, not their position, so absent
+    days are left out.
 
-    footfall_ma_prev_week(partition_by): the moving average of the same series a week earlier.
-
-    footfall_pct_change(value, base): 100 * (value - base) / base, null when base is 0 or null.
+    footfall_trend_measures(value): from those columns, `visits_clean_ma_4w` and
+    `n_ma_4w_points` (d, d-7, d-14, d-21), `visits_clean_prev_week` (d-7), `ma_4w_prev_week`
+    (the moving average of day d-7, null when that day is absent) and the three percentages,
+    null when their divisor is 0 or absent.
 #}
-{% macro footfall_trend_windows(value, partition_by) -%}
-    avg({{ value }}) over (
-        partition by {{ partition_by | join(', ') }}
-        order by local_day_number
-        range between 21 preceding and current row
-    ) as visits_clean_ma_4w,
-    count({{ value }}) over (
-        partition by {{ partition_by | join(', ') }}
-        order by local_day_number
-        range between 21 preceding and current row
-    )::integer as n_ma_4w_points,
-    max({{ value }}) over (
-        partition by {{ partition_by | join(', ') }}
-        order by local_day_number
-        range between 7 preceding and 7 preceding
-    ) as visits_clean_prev_week
+{% macro footfall_trend_lags(value) -%}
+    lag({{ value }}, 1) over same_slot_by_date as lag_1_value,
+    lag(local_day_number, 1) over same_slot_by_date as lag_1_day,
+    lag({{ value }}, 2) over same_slot_by_date as lag_2_value,
+    lag(local_day_number, 2) over same_slot_by_date as lag_2_day,
+    lag({{ value }}, 3) over same_slot_by_date as lag_3_value,
+    lag(local_day_number, 3) over same_slot_by_date as lag_3_day,
+    lag({{ value }}, 4) over same_slot_by_date as lag_4_value,
+    lag(local_day_number, 4) over same_slot_by_date as lag_4_day
 {%- endmacro %}
 
-{% macro footfall_ma_prev_week(partition_by) -%}
-    max(visits_clean_ma_4w) over (
+{% macro footfall_trend_window(partition_by) -%}
+    window same_slot_by_date as (
         partition by {{ partition_by | join(', ') }}
         order by local_day_number
-        range between 7 preceding and 7 preceding
-    ) as ma_4w_prev_week
+    )
+{%- endmacro %}
+
+{% macro footfall_lag_within(k, days) -%}
+    case when lag_{{ k }}_day >= local_day_number - {{ days }} then lag_{{ k }}_value end
+{%- endmacro %}
+
+{% macro footfall_ma_points(value) -%}
+    [
+        {{ value }},
+        {{ footfall_lag_within(1, 21) }},
+        {{ footfall_lag_within(2, 21) }},
+        {{ footfall_lag_within(3, 21) }}
+    ]
+{%- endmacro %}
+
+{% macro footfall_ma_prev_week_points() -%}
+    [
+        lag_1_value,
+        {{ footfall_lag_within(2, 28) }},
+        {{ footfall_lag_within(3, 28) }},
+        {{ footfall_lag_within(4, 28) }}
+    ]
+{%- endmacro %}
+
+{% macro footfall_trend_measures(value) -%}
+    list_avg({{ footfall_ma_points(value) }})::double as visits_clean_ma_4w,
+    list_count({{ footfall_ma_points(value) }})::integer as n_ma_4w_points,
+    (case when lag_1_day = local_day_number - 7 then lag_1_value end)::double
+        as visits_clean_prev_week,
+    (
+        case
+            when lag_1_day = local_day_number - 7
+                then list_avg({{ footfall_ma_prev_week_points() }})
+        end
+    )::double as ma_4w_prev_week
 {%- endmacro %}
 
 {% macro footfall_pct_change(value, base) -%}

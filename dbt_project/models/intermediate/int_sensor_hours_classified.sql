@@ -13,15 +13,14 @@
 -- hour, which needs to know which readings are ok: a first pass classifies against the
 -- median of all reported open-hour readings over the previous 91 days (robust to the
 -- anomalies it contains), a second pass against the median of the first pass's ok readings
--- over the previous 28 days (then 91 days, then the following 28 days when too few).
+-- over the previous 28 days (then 91 days; then the following 28 days when too few, as in a
+-- store's first weeks). The windows are lists of the pool readings (one sort per pass).
 --
 -- Incremental: a new or late reading can change expected values up to 56 days before it
 -- (the "following 28 days" fallback of two passes), so a run recomputes the last
 -- lookback + 56 days of each store, reading 182 more days of history for the windows.
+{% set min_points = var('footfall_expected_min_points') %}
 with
-
-{% set windows_pass_1 = ['prior_91d', 'following_28d'] %}
-{% set windows_pass_2 = ['prior_28d', 'prior_91d', 'following_28d'] %}
 
 {% if is_incremental() %}
     reprocess as (
@@ -50,22 +49,24 @@ open_hours as (
     where is_open_hour
 ),
 
-pass_1 as (
+pass_1_pools as (
     select
         *,
-        {{ footfall_expected('pool_1_visits', windows_pass_1) }} as visits_expected_pass_1
+        {{ footfall_pool_list('pool_1_visits', 91) }} as pool_1_prior_91d,
+        {{ footfall_pool_list('pool_1_visits', 28, following=true) }} as pool_1_following_28d
     from open_hours
-    window
-        prior_91d as (
-            partition by store_id, sensor_id, isodow, local_hour
-            order by local_day_number
-            range between 91 preceding and 1 preceding
-        ),
-        following_28d as (
-            partition by store_id, sensor_id, isodow, local_hour
-            order by local_day_number
-            range between 1 following and 28 following
-        )
+),
+
+pass_1 as (
+    select
+        * exclude (pool_1_visits, pool_1_prior_91d, pool_1_following_28d),
+        case
+            when {{ footfall_count_of('pool_1_prior_91d') }} >= {{ min_points }}
+                then {{ footfall_median_of('pool_1_prior_91d') }}
+            when {{ footfall_count_of('pool_1_following_28d') }} >= {{ min_points }}
+                then {{ footfall_median_of('pool_1_following_28d') }}
+        end as visits_expected_pass_1
+    from pass_1_pools
 ),
 
 -- Pass 2 pool: the readings the first pass found ok.
@@ -81,87 +82,41 @@ pass_1_classified as (
     from pass_1
 ),
 
+pass_2_pools as (
+    select
+        *,
+        {{ footfall_pool_list('pool_2_visits', 28) }} as pool_2_prior_28d,
+        {{ footfall_pool_list('pool_2_visits', 91) }} as pool_2_prior_91d,
+        {{ footfall_pool_list('pool_2_visits', 28, following=true) }} as pool_2_following_28d
+    from pass_1_classified
+),
+
 pass_2 as (
     select
         *,
-        {{ footfall_expected('pool_2_visits', windows_pass_2) }} as visits_expected,
-        {{ footfall_expected_basis('pool_2_visits', windows_pass_2) }} as expected_basis
-    from pass_1_classified
-    window
-        prior_28d as (
-            partition by store_id, sensor_id, isodow, local_hour
-            order by local_day_number
-            range between 28 preceding and 1 preceding
-        ),
-        prior_91d as (
-            partition by store_id, sensor_id, isodow, local_hour
-            order by local_day_number
-            range between 91 preceding and 1 preceding
-        ),
-        following_28d as (
-            partition by store_id, sensor_id, isodow, local_hour
-            order by local_day_number
-            range between 1 following and 28 following
-        )
+        case
+            when {{ footfall_count_of('pool_2_prior_28d') }} >= {{ min_points }}
+                then 'prior_28d'
+            when {{ footfall_count_of('pool_2_prior_91d') }} >= {{ min_points }}
+                then 'prior_91d'
+            when {{ footfall_count_of('pool_2_following_28d') }} >= {{ min_points }}
+                then 'following_28d'
+        end as expected_basis
+    from pass_2_pools
 ),
 
 open_hours_expected as (
     select
-        store_id,
-        sensor_id,
-        hour_start_utc,
-        visits_expected,
-        expected_basis
+        * exclude (pool_2_prior_28d, pool_2_prior_91d, pool_2_following_28d),
+        case expected_basis
+            when 'prior_28d' then {{ footfall_median_of('pool_2_prior_28d') }}
+            when 'prior_91d' then {{ footfall_median_of('pool_2_prior_91d') }}
+            when 'following_28d' then {{ footfall_median_of('pool_2_following_28d') }}
+        end::double as visits_expected
     from pass_2
 ),
 
-classified as (
-    select
-        sensor_hours.store_id,
-        sensor_hours.sensor_id,
-        sensor_hours.hour_start_utc,
-        sensor_hours.hour_start_local,
-        sensor_hours.local_date,
-        sensor_hours.local_day_number,
-        sensor_hours.local_hour,
-        sensor_hours.local_hour_occurrence,
-        sensor_hours.isodow,
-        sensor_hours.is_open_hour,
-        sensor_hours.reading_status,
-        sensor_hours.visits_reported,
-        sensor_hours.visits_raw,
-        case
-            when sensor_hours.is_open_hour then open_hours_expected.visits_expected
-            else 0
-        end::double as visits_expected,
-        open_hours_expected.expected_basis,
-        case
-            when sensor_hours.reading_status = 'missing' then 'missing'
-            when sensor_hours.reading_status = 'failed' then 'failed'
-            when not sensor_hours.is_open_hour then 'closed'
-            when
-                {{ footfall_is_anomalous(
-                    'sensor_hours.visits_raw', 'open_hours_expected.visits_expected'
-                ) }}
-                then 'anomalous'
-            else 'ok'
-        end as status
-    from sensor_hours
-    left join open_hours_expected
-        on
-            sensor_hours.store_id = open_hours_expected.store_id
-            and sensor_hours.sensor_id = open_hours_expected.sensor_id
-            and sensor_hours.hour_start_utc = open_hours_expected.hour_start_utc
-    {% if is_incremental() %}
-        left join reprocess
-            on sensor_hours.store_id = reprocess.store_id
-        where
-            reprocess.reprocess_from_utc is null
-            or sensor_hours.hour_start_utc >= reprocess.reprocess_from_utc
-    {% endif %}
-),
-
-final as (
+open_hours_classified as (
     select
         store_id,
         sensor_id,
@@ -173,19 +128,83 @@ final as (
         local_hour_occurrence,
         isodow,
         is_open_hour,
-        status,
+        case
+            when reading_status = 'missing' then 'missing'
+            when reading_status = 'failed' then 'failed'
+            when {{ footfall_is_anomalous('visits_raw', 'visits_expected') }} then 'anomalous'
+            else 'ok'
+        end as status,
         visits_reported,
         visits_raw,
         visits_expected,
-        expected_basis,
+        expected_basis
+    from open_hours_expected
+),
+
+-- Closed hours expect 0 and need no window.
+closed_hours_classified as (
+    select
+        store_id,
+        sensor_id,
+        hour_start_utc,
+        hour_start_local,
+        local_date,
+        local_day_number,
+        local_hour,
+        local_hour_occurrence,
+        isodow,
+        is_open_hour,
+        case
+            when reading_status = 'missing' then 'missing'
+            when reading_status = 'failed' then 'failed'
+            else 'closed'
+        end as status,
+        visits_reported,
+        visits_raw,
+        0::double as visits_expected,
+        null::varchar as expected_basis
+    from sensor_hours
+    where not is_open_hour
+),
+
+classified as (
+    select * from open_hours_classified
+    union all
+    select * from closed_hours_classified
+),
+
+final as (
+    select
+        classified.store_id,
+        classified.sensor_id,
+        classified.hour_start_utc,
+        classified.hour_start_local,
+        classified.local_date,
+        classified.local_day_number,
+        classified.local_hour,
+        classified.local_hour_occurrence,
+        classified.isodow,
+        classified.is_open_hour,
+        classified.status,
+        classified.visits_reported,
+        classified.visits_raw,
+        classified.visits_expected,
+        classified.expected_basis,
         -- the cleaning rule: closed hours 0; failed, anomalous, missing open hours the
         -- expected value; ok hours the reading
         case
-            when not is_open_hour then 0
-            when status = 'ok' then visits_raw
-            else visits_expected
+            when not classified.is_open_hour then 0
+            when classified.status = 'ok' then classified.visits_raw
+            else classified.visits_expected
         end::double as visits_clean
     from classified
+    {% if is_incremental() %}
+        left join reprocess
+            on classified.store_id = reprocess.store_id
+        where
+            reprocess.reprocess_from_utc is null
+            or classified.hour_start_utc >= reprocess.reprocess_from_utc
+    {% endif %}
 )
 
 select * from final

@@ -32,18 +32,19 @@ daily as (
         isodow
 ),
 
-trend_windows as (
+trend_lags as (
     select
         *,
-        {{ footfall_trend_windows('visits_clean', trend_partition) }}
+        {{ footfall_trend_lags('visits_clean') }}
     from daily
+    {{ footfall_trend_window(trend_partition) }}
 ),
 
 trends as (
     select
         *,
-        {{ footfall_ma_prev_week(trend_partition) }}
-    from trend_windows
+        {{ footfall_trend_measures('visits_clean') }}
+    from trend_lags
 ),
 
 final as (
