@@ -119,6 +119,7 @@ class SimulatorSettings:
     fault_malformed: float
     fault_duplicates: float
     fault_bad_rows: float
+    fault_seed: int | None = None
 
     @classmethod
     def from_env(cls) -> SimulatorSettings:
@@ -156,6 +157,11 @@ class SimulatorSettings:
             fault_malformed=_share("FOOTFALL_SIM_FAULT_MALFORMED"),
             fault_duplicates=_share("FOOTFALL_SIM_FAULT_DUPLICATES"),
             fault_bad_rows=_share("FOOTFALL_SIM_FAULT_BAD_ROWS"),
+            fault_seed=(
+                None
+                if _env("FOOTFALL_SIM_FAULT_SEED", None) is None
+                else _int("FOOTFALL_SIM_FAULT_SEED", 0)
+            ),
         )
 
 

@@ -62,8 +62,9 @@ class SimulatorState:
             share_malformed=settings.fault_malformed,
             share_duplicates=settings.fault_duplicates,
             share_bad_rows=settings.fault_bad_rows,
+            seed=settings.fault_seed,
         )
-        self.rand = random.Random()
+        self.rand = random.Random(settings.fault_seed)
         self._lock = threading.Lock()
         self._next_scenario_id = 1
 
@@ -293,6 +294,8 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
     @app.put("/admin/faults", tags=["admin"])
     def put_faults(faults: FaultSettings) -> FaultSettings:
         """Replace the fault-injection settings (fields left out go back to 0 / default)."""
+        if faults.seed is not None:
+            state.rand.seed(faults.seed)
         state.faults = faults
         return state.faults
 

@@ -48,6 +48,10 @@ class FaultSettings(BaseModel):
         "hour outside the window)",
     )
 
+    seed: int | None = Field(
+        None, description="reseed the fault draws: the same seed, the same sequence of faults"
+    )
+
     @property
     def any_request_fault(self) -> bool:
         return bool(

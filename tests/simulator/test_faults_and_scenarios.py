@@ -26,7 +26,9 @@ def _rows(body: dict) -> list[tuple]:
 
 
 def test_faults_are_off_by_default(client) -> None:
-    assert all(v in (0, 0.0, 1) for v in client.get("/admin/faults").json().values())
+    faults = client.get("/admin/faults").json()
+    assert faults["latency_ms"] == 0 and faults["retry_after_s"] == 1
+    assert all(v == 0 for k, v in faults.items() if k.startswith("share_"))
     for _ in range(20):
         r = client.get("/api/v1/readings", params=PARAMS)
         assert r.status_code == 200
@@ -78,6 +80,20 @@ def test_put_faults_replaces_them_and_validates(client) -> None:
     finally:
         client.put("/admin/faults", json={})
     assert client.get("/api/v1/readings", params=PARAMS).status_code == 200
+
+
+def test_a_fault_seed_repeats_the_same_faults(make_client) -> None:
+    def statuses(client) -> list[int]:
+        return [client.get("/api/v1/stores").status_code for _ in range(40)]
+
+    a = statuses(make_client(fault_5xx=0.3, fault_429=0.2, fault_seed=11))
+    b = statuses(make_client(fault_5xx=0.3, fault_429=0.2, fault_seed=11))
+    assert a == b and {200, 429, 503} <= set(a)
+    c = make_client()
+    c.put("/admin/faults", json={"share_5xx": 0.3, "share_429": 0.2, "seed": 11})
+    assert statuses(c) == a
+    c.put("/admin/faults", json={"share_5xx": 0.3, "share_429": 0.2, "seed": 12})
+    assert statuses(c) != a
 
 
 def test_latency_is_added(make_client) -> None:
