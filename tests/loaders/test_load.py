@@ -38,7 +38,9 @@ def test_first_run_loads_each_stores_full_history_as_the_api_says(reference):
 
 def test_every_row_says_which_load_wrote_it_and_when(loader: Loader, tmp_path):
     warehouse = tmp_path / "sub" / "dir" / "w.duckdb"  # the directory is created
-    out = loader.ok(warehouse, "--stores", "madrid")
+    result = loader.run(warehouse, "--stores", "madrid")
+    assert result.returncode == 0 and result.stderr == ""  # not a terminal: no progress bar
+    out = result.stdout
     for table in ("raw.stores", "raw.sensors", "raw.sensor_readings"):
         [(n, n_missing, n_loads)] = query(
             warehouse,
@@ -160,6 +162,9 @@ def test_bad_options_are_refused_with_a_clear_message(loader: Loader, tmp_path, 
     assert message in result.stderr
     if "atlantis" in message:  # the store list is only known from the API
         assert "berlin, london, madrid, paris, roma" in result.stderr
+        [(status, error)] = query(tmp_path / "w.duckdb", "select status, error from raw.load_runs")
+        assert status == "failed" and "atlantis" in error
+        assert query(tmp_path / "w.duckdb", "select count(*) from raw.sensor_readings") == [(0,)]
 
 
 def test_help_documents_the_command(loader: Loader, tmp_path):
@@ -183,7 +188,8 @@ def test_full_refresh_reloads_the_stores_history(loader: Loader, tmp_path, refer
 
 def test_bare_start_date_is_utc_midnight(loader: Loader, tmp_path):
     warehouse = tmp_path / "w.duckdb"
-    loader.ok(warehouse, "--stores", "madrid", "--start", "2024-02-28", "-q")
+    result = loader.run(warehouse, "--stores", "madrid", "--start", "2024-02-28", "-q")
+    assert result.returncode == 0 and result.stdout == result.stderr == ""  # quiet
     [(low, high, n)] = query(
         warehouse,
         "select min(reading_start_utc), max(reading_start_utc), count(*) from raw.sensor_readings",
