@@ -78,7 +78,11 @@ class Catalog:
 
 
 def catalog(q: Query) -> Catalog:
-    """Stores (with the first and last hour of their facts), sensors, and serving_info."""
+    """Stores with traffic facts (and their first and last hour), their sensors, serving_info.
+
+    Stores the warehouse knows but has no traffic for (metadata loaded, readings not) are
+    left out: there is nothing to show for them.
+    """
     stores = q(
         "select s.store_id, s.store_name, s.city, s.country, s.timezone, s.opened_on, "
         "s.n_sensors, e.first_local_date, e.last_local_date, e.last_hour_start_local, "
@@ -91,6 +95,7 @@ def catalog(q: Query) -> Catalog:
         "d.store_id || ':' || d.sensor_id as sensor_key, "
         "s.store_name || ' · ' || d.sensor_name as sensor_label "
         "from dim_sensors d join dim_stores s using (store_id) "
+        "join serving_store_extent e using (store_id) "
         "order by s.store_name, d.sensor_id",
         (),
     )
