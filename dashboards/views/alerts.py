@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -125,6 +127,64 @@ def baseline_chart(health: pd.DataFrame, names: dict[str, str], scale: alt.Scale
     return (line + usual).properties(height=charts.HEIGHT)
 
 
+HEALTH_MEASURES = {
+    "silent_rate_pct": "Silent open hours (failed or missing), %",
+    "failure_rate_pct": "Failed open hours, %",
+    "anomaly_rate_pct": "Anomalous readings, %",
+}
+
+
+def sensor_health_grid(health: pd.DataFrame, measure: str) -> alt.Chart:
+    """One cell per sensor and day, darker the worse (fct_sensor_health_daily)."""
+    return (
+        alt.Chart(health)
+        .mark_rect()
+        .encode(
+            x=alt.X("local_date:T", title=None, scale=alt.Scale(type="utc")),
+            x2="next_date:T",
+            y=alt.Y("sensor:N", title=None, sort=None, axis=alt.Axis(labelOverlap=False)),
+            color=alt.Color(
+                f"{measure}:Q",
+                title="%",
+                scale=alt.Scale(scheme="orangered", domain=[0, 100]),
+            ),
+            tooltip=[
+                alt.Tooltip("sensor:N", title="Sensor"),
+                alt.Tooltip("local_date:T", title="Day", format="%a %d %b %Y"),
+                alt.Tooltip("n_open_hours:Q", title="Open hours"),
+                alt.Tooltip("n_silent_open_hours:Q", title="Silent open hours"),
+                alt.Tooltip("failure_rate_pct:Q", title="Failed %", format=".1f"),
+                alt.Tooltip("anomaly_rate_pct:Q", title="Anomalous %", format=".1f"),
+                alt.Tooltip("traffic_vs_baseline_pct:Q", title="% of baseline", format=".1f"),
+            ],
+        )
+        .properties(height=max(150, 26 * health["sensor"].nunique()))
+    )
+
+
+def sensors_section(q: context.Db, chosen: list[str], start: date, end: date) -> None:
+    cat = context.catalog()
+    names = cat.store_names()
+    left, right = st.columns(2)
+    store = left.selectbox(
+        "Store", chosen, format_func=lambda s: names.get(s, s), key="alert_health_store"
+    )
+    measure = right.selectbox(
+        "Measure",
+        list(HEALTH_MEASURES),
+        format_func=HEALTH_MEASURES.get,
+        key="alert_health_measure",
+    )
+    health = history.sensor_health(q, store, start, end)
+    if health.empty:
+        st.info("No open day of this store in this range.", icon=":material/info:")
+        return
+    labels = cat.sensor_labels()
+    health["sensor"] = (health["store_id"] + ":" + health["sensor_id"].astype(str)).map(labels)
+    health["next_date"] = pd.to_datetime(health["local_date"]) + pd.Timedelta(days=1)
+    st.altair_chart(sensor_health_grid(health, measure), width="stretch")
+
+
 def main() -> None:
     cat, q = context.catalog(), context.db()
     names = cat.store_names()
@@ -211,6 +271,13 @@ def main() -> None:
         st.altair_chart(baseline_chart(health, names, scale), width="stretch")
     else:
         st.info("No day with a baseline in this range.", icon=":material/info:")
+
+    st.subheader("Sensor health per day")
+    st.caption(
+        "Each sensor's open hours of each day (store-local): the share without a reading, "
+        "failed, or with an anomalous reading. Closed days are left out."
+    )
+    sensors_section(q, chosen, start, end)
 
 
 main()
