@@ -93,9 +93,13 @@ def test_lines_longer_than_100_characters_are_flagged() -> None:
 
 
 def test_every_sql_file_of_the_dbt_project_renders_and_parses() -> None:
-    """No templating (TMP) or parsing (PRS) error: the config fits the project's SQL."""
+    """No templating (TMP) or parsing (PRS) error: the config fits the project's SQL.
+
+    One cheap rule is enough: templating and parsing errors are reported whatever the rules
+    (`make lint` runs them all).
+    """
     result = subprocess.run(
-        [SQLFLUFF, "lint", "dbt_project", "--format", "json", "--nocolor"],
+        [SQLFLUFF, "lint", "dbt_project", "--rules", "LT12", "--format", "json", "--nocolor"],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
