@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-import random
-import threading
-from dataclasses import replace
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import numpy as np
 import orjson
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from footfall.settings import SimulatorSettings
-from simulator.clock import Clock
-from simulator.faults import FaultMiddleware, FaultSettings, add_row_faults
-from simulator.fleet import Store, fleet
+from simulator.admin import router as admin_router
+from simulator.faults import FaultMiddleware, add_row_faults
 from simulator.legacy import LegacyError, legacy_value
-from simulator.model import ModelConfig, simulate
+from simulator.model import simulate
 from simulator.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageError, plan_page
-from simulator.profile import Profile
-from simulator.scenarios import Scenario
+from simulator.state import SimulatorState
 from simulator.timeutil import iso_z
 
 _JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z
@@ -42,84 +35,6 @@ SizeQ = Annotated[
     Query(ge=1, le=MAX_PAGE_SIZE, description="most readings per page (whole hours)"),
 ]
 CursorQ = Annotated[str | None, Query(description="next_cursor of the previous page")]
-
-
-class SimulatorState:
-    """Everything a running simulator holds: fleet, clock, model config, faults, scenarios."""
-
-    def __init__(self, settings: SimulatorSettings) -> None:
-        profile = Profile.preset(settings.profile).without(*settings.profile_off)
-        self.settings = settings
-        self.stores: dict[str, Store] = {s.store_id: s for s in fleet(settings.n_stores)}
-        self.clock = Clock.configured(settings.now, settings.speed)
-        self.config = ModelConfig(seed=settings.seed, profile=profile)
-        self.faults = FaultSettings(
-            share_5xx=settings.fault_5xx,
-            share_429=settings.fault_429,
-            retry_after_s=settings.fault_retry_after_s,
-            latency_ms=settings.fault_latency_ms,
-            share_truncated=settings.fault_truncated,
-            share_malformed=settings.fault_malformed,
-            share_duplicates=settings.fault_duplicates,
-            share_bad_rows=settings.fault_bad_rows,
-            seed=settings.fault_seed,
-        )
-        self.rand = random.Random(settings.fault_seed)
-        self._lock = threading.Lock()
-        self._next_scenario_id = 1
-
-    def store(self, store_id: str) -> Store:
-        try:
-            return self.stores[store_id]
-        except KeyError:
-            known = ", ".join(list(self.stores)[:10])
-            more = ", ..." if len(self.stores) > 10 else ""
-            raise HTTPException(
-                404, f"unknown store_id {store_id!r}; known ids: {known}{more}"
-            ) from None
-
-    def add_scenario(self, scenario: Scenario) -> Scenario:
-        with self._lock:
-            scenario = replace(scenario, scenario_id=self._next_scenario_id)
-            self._next_scenario_id += 1
-            self.config = replace(self.config, scenarios=(*self.config.scenarios, scenario))
-        return scenario
-
-    def remove_scenarios(self, scenario_id: int | None = None) -> int:
-        with self._lock:
-            before = self.config.scenarios
-            kept = tuple(
-                s for s in before if scenario_id is not None and s.scenario_id != scenario_id
-            )
-            self.config = replace(self.config, scenarios=kept)
-        return len(before) - len(kept)
-
-
-class ScenarioIn(BaseModel):
-    """An on-demand incident to add."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    kind: Literal["outage", "traffic"] = Field(
-        description="outage: the sensor(s) go silent; traffic: true visits times `factor`"
-    )
-    store_id: str
-    sensor_id: int | None = Field(None, ge=0, description="one sensor, or every sensor if null")
-    start_utc: AwareDatetime
-    end_utc: AwareDatetime
-    factor: float = Field(1.0, ge=0.0, le=100.0, description="traffic multiplier (0.3 = -70 %)")
-
-
-def _scenario_out(sc: Scenario) -> dict[str, Any]:
-    return {
-        "scenario_id": sc.scenario_id,
-        "kind": sc.kind,
-        "store_id": sc.store_id,
-        "sensor_id": sc.sensor_id,
-        "start_utc": iso_z(sc.start_utc),
-        "end_utc": iso_z(sc.end_utc),
-        "factor": sc.factor,
-    }
 
 
 def validation_message(exc: RequestValidationError) -> str:
@@ -148,6 +63,7 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
         description="A store chain's door-sensor API, simulated: see docs/simulator.md.",
     )
     app.state.sim = state
+    app.include_router(admin_router)
     app.add_middleware(FaultMiddleware, current=lambda: state.faults, rand=state.rand)
 
     @app.exception_handler(LegacyError)
@@ -286,60 +202,4 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
             match[0], year, month, day, hour, sensor_id, state.config, state.clock.ended_hours()
         )
 
-    @app.get("/admin/faults", tags=["admin"])
-    def get_faults() -> FaultSettings:
-        """The fault-injection settings now in force."""
-        return state.faults
-
-    @app.put("/admin/faults", tags=["admin"])
-    def put_faults(faults: FaultSettings) -> FaultSettings:
-        """Replace the fault-injection settings (fields left out go back to 0 / default)."""
-        if faults.seed is not None:
-            state.rand.seed(faults.seed)
-        state.faults = faults
-        return state.faults
-
-    @app.get("/admin/scenarios", tags=["admin"])
-    def get_scenarios() -> dict[str, Any]:
-        """The on-demand incidents in force."""
-        return {"scenarios": [_scenario_out(s) for s in state.config.scenarios]}
-
-    @app.post("/admin/scenarios", status_code=201, tags=["admin"])
-    def post_scenario(body: ScenarioIn) -> dict[str, Any]:
-        """Add an incident: an outage or a traffic factor on a store or one sensor."""
-        s = state.store(body.store_id)
-        if body.sensor_id is not None and body.sensor_id >= s.n_sensors:
-            raise HTTPException(
-                404,
-                f"store {s.store_id!r} has sensors 0 to {s.n_sensors - 1}, not {body.sensor_id}",
-            )
-        if body.start_utc >= body.end_utc:
-            raise HTTPException(422, "start_utc must be before end_utc")
-        sc = Scenario(
-            kind=body.kind,
-            store_id=s.store_id,
-            sensor_id=body.sensor_id,
-            start_utc=_utc(body.start_utc),
-            end_utc=_utc(body.end_utc),
-            factor=body.factor,
-        )
-        return _scenario_out(state.add_scenario(sc))
-
-    @app.delete("/admin/scenarios", tags=["admin"])
-    def delete_scenarios() -> dict[str, int]:
-        """Remove every incident."""
-        return {"removed": state.remove_scenarios()}
-
-    @app.delete("/admin/scenarios/{scenario_id}", tags=["admin"])
-    def delete_scenario(scenario_id: int) -> dict[str, int]:
-        """Remove one incident; 404 if there is no such id."""
-        removed = state.remove_scenarios(scenario_id)
-        if not removed:
-            raise HTTPException(404, f"no scenario with id {scenario_id}")
-        return {"removed": removed}
-
     return app
-
-
-def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)

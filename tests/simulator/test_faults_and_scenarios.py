@@ -194,6 +194,8 @@ def test_traffic_scenario_scales_a_store(client) -> None:
         ({"kind": "flood", "store_id": "paris"}, 422),
         ({"kind": "outage", "store_id": "paris", "end_utc": "2024-01-01T00:00:00Z"}, 422),
         ({"kind": "traffic", "store_id": "paris", "start_utc": "2024-01-01T00:00:00"}, 422),
+        ({"kind": "outage", "store_id": "paris", "start_utc": "0001-01-01T00:00:00+01:00"}, 422),
+        ({"kind": "outage", "store_id": "paris", "end_utc": "9999-12-31T23:00:00-05:00"}, 422),
     ],
 )
 def test_bad_scenarios(client, body: dict, status: int) -> None:
