@@ -23,8 +23,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-_share = Field(0.0, ge=0.0, le=1.0)
-
 
 class FaultSettings(BaseModel):
     """The fault-injection settings in force (PUT /admin/faults replaces them all)."""
