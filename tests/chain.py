@@ -181,18 +181,21 @@ class Chain:
             )
         return replace(self, build=run)
 
-    def load(self, now: datetime, *, first: bool = False) -> Chain:
+    def load(
+        self, now: datetime, *, first: bool = False, sim_env: dict[str, str] | None = None
+    ) -> Chain:
         """Start a simulator whose clock says `now` and run the loader on the chain's stores.
 
         The first load reads the window, from a day before its first day (UTC) so that the
         first local day is complete in every time zone east of UTC, up to now. Later loads
         pass no window: the loader reads what is new since its watermark, as `make load` does.
+        `sim_env` adds settings for the simulator (FOOTFALL_SIM_*: profile, faults, ...).
         """
         window: list[str] = []
         if first:
             first_utc = datetime.combine(self.start - timedelta(days=1), datetime.min.time(), UTC)
             window = ["--start", iso_utc(first_utc), "--end", iso_utc(now)]
-        with run_simulator({"FOOTFALL_SIM_NOW": iso_utc(now)}) as api_url:
+        with run_simulator({**(sim_env or {}), "FOOTFALL_SIM_NOW": iso_utc(now)}) as api_url:
             command = [
                 sys.executable,
                 "-m",
@@ -243,8 +246,13 @@ def build_chain(
     start: date,
     now: datetime,
     build: bool = True,
+    sim_env: dict[str, str] | None = None,
 ) -> Chain:
-    """Load `stores` from `start` (a local date, the spine's first day) to `now`, then build."""
+    """Load `stores` from `start` (a local date, the spine's first day) to `now`, then build.
+
+    `sim_env` adds settings for the simulator (FOOTFALL_SIM_*); `build=False` stops after the
+    load (then `chain.dbt_build()`).
+    """
     root.mkdir(parents=True, exist_ok=True)
     chain = Chain(
         root=root,
@@ -255,5 +263,5 @@ def build_chain(
         target_path=root / "target",
         log_path=root / "logs",
     )
-    chain = chain.load(now, first=True)
+    chain = chain.load(now, first=True, sim_env=sim_env)
     return chain.dbt_build() if build else chain
