@@ -1,8 +1,9 @@
-"""One run of the loader: plan the work, fetch pages concurrently, write them one by one.
+"""One run of the loader: plan the work, fetch pages concurrently, write them in order.
 
 Worker threads (one HTTP client each) fetch and check pages, task after task; the calling
-thread owns the DuckDB connection and writes each page in its own transaction, in the order
-the pages arrive. A bounded queue between them keeps memory flat whatever the history size.
+thread owns the DuckDB connection and writes the pages as they arrive, each batch of waiting
+pages in one transaction. A bounded queue between them keeps memory flat whatever the size
+of the history.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class LoadOptions:
 
 @dataclass
 class StoreCounts:
+    """Rows a run read for a store: accepted, of which new and changed; rejected; pages."""
+
     n_rows: int = 0
     n_new_rows: int = 0
     n_changed_rows: int = 0
