@@ -65,8 +65,8 @@ def simulator(now: str) -> Iterator[str]:
         proc.wait(timeout=30)
 
 
-def load(url: str, warehouse: Path, *args: str) -> tuple[float, float, str]:
-    """Run `python -m loaders -q ARGS`: (wall seconds, peak RSS in MB, its output)."""
+def load(url: str, warehouse: Path, *args: str) -> tuple[float, float, float, str]:
+    """Run `python -m loaders ARGS`: (wall s, CPU s, peak RSS in MB, its output)."""
     env = {**os.environ, "FOOTFALL_API_URL": url, "FOOTFALL_WAREHOUSE": str(warehouse)}
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -82,7 +82,7 @@ def load(url: str, warehouse: Path, *args: str) -> tuple[float, float, str]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"the loader failed ({proc.returncode}):\n{output}")
-    return elapsed, usage.ru_maxrss / 1024, output
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, output
 
 
 def _total(output: str) -> int:
@@ -92,27 +92,42 @@ def _total(output: str) -> int:
     raise RuntimeError(f"no total in the loader's summary:\n{output}")
 
 
+def _new(output: str) -> int:
+    for line in output.splitlines():
+        if line.startswith("total "):
+            return int(line.split()[2].replace(",", ""))
+    raise RuntimeError(f"no total in the loader's summary:\n{output}")
+
+
 def _verdict(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
 
+def _machine() -> str:
+    load1, _, _ = os.getloadavg()
+    cpus = os.cpu_count() or 1
+    busy = " (busy: wall times are inflated)" if load1 > cpus else ""
+    return f"{cpus} CPUs, load average {load1:.1f}{busy}"
+
+
 def run() -> None:
+    print(f"machine: {_machine()}")
     with tempfile.TemporaryDirectory(prefix="footfall-bench-loader-") as tmp:
         full = Path(tmp) / "full.duckdb"
         year = Path(tmp) / "year.duckdb"
         with simulator(NOW) as url:
-            seconds, rss_mb, out = load(url, full)
+            seconds, cpu, rss_mb, out = load(url, full)
             n = _total(out)
             print(
                 f"full history, default fleet: {n:,} readings in {seconds:.2f} s "
                 f"(target <= {FULL_TARGET_S:g} s: {_verdict(seconds <= FULL_TARGET_S)}), "
-                f"{n / seconds:,.0f} readings/s"
+                f"{n / seconds:,.0f} readings/s; loader CPU {cpu:.2f} s"
             )
             print(
                 f"peak memory of the loader: {rss_mb:,.0f} MB "
                 f"(target <= {MEMORY_TARGET_MB:,.0f} MB: {_verdict(rss_mb <= MEMORY_TARGET_MB)})"
             )
-            y_seconds, _, y_out = load(url, year, "--start", "2025-11-01", "--end", "2026-11-01")
+            y_seconds, _, _, y_out = load(url, year, "--start", "2025-11-01", "--end", "2026-11-01")
             y_n = _total(y_out)
             low, high = (o / y_seconds for o in ORIGINAL_YEAR_S)
             print(
@@ -120,10 +135,10 @@ def run() -> None:
                 f"downloader took 10-12 min: {low:,.0f}x to {high:,.0f}x faster"
             )
         with simulator(ONE_HOUR_LATER) as url:
-            i_seconds, _, i_out = load(url, full)
-            new = [line for line in i_out.splitlines() if line.startswith("total ")]
+            i_seconds, i_cpu, _, i_out = load(url, full)
             print(
                 f"incremental run, one new hour: {i_seconds:.2f} s wall, start-up included "
                 f"(target <= {INCREMENTAL_TARGET_S:g} s: "
-                f"{_verdict(i_seconds <= INCREMENTAL_TARGET_S)}); {new[0] if new else ''}"
+                f"{_verdict(i_seconds <= INCREMENTAL_TARGET_S)}); {_new(i_out):,} new readings "
+                f"of {_total(i_out):,} read; loader CPU {i_cpu:.2f} s"
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -81,6 +82,11 @@ class ApiClient:
         self.policy = policy
         self.stop = stop
         self.on_retry = on_retry
+        # One TLS context for every thread's client (loading the CA bundle takes a while);
+        # none at all for plain http, the simulator's case.
+        self._verify: ssl.SSLContext | bool = (
+            ssl.create_default_context() if self.base_url.startswith("https") else False
+        )
         self._local = threading.local()
         self._clients: list[httpx.Client] = []
         self._lock = threading.Lock()
@@ -88,7 +94,9 @@ class ApiClient:
     def _client(self) -> httpx.Client:
         client = getattr(self._local, "client", None)
         if client is None:
-            client = httpx.Client(base_url=self.base_url, timeout=self.timeout_s)
+            client = httpx.Client(
+                base_url=self.base_url, timeout=self.timeout_s, verify=self._verify
+            )
             self._local.client = client
             self._local.rng = random.Random()
             with self._lock:
