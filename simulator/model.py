@@ -167,6 +167,8 @@ def simulate(
     open_rows = np.flatnonzero(is_open)
     if len(open_rows):
         x = rng.normals(rng.bits(keys, hours[open_rows], 1))
+        if profile.tails:
+            np.clip(x, -profile.tail_clip_sigma, profile.tail_clip_sigma, out=x)
         x *= store.std_visits
         x += store.mean_visits
         factor = profile.hour_factor(

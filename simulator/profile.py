@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 #: The components of the realistic profile, in the order they are documented.
-COMPONENTS = ("weekday", "intraday", "seasonality", "trend", "doors", "outages")
+COMPONENTS = ("weekday", "intraday", "seasonality", "trend", "doors", "tails", "outages")
 PRESETS = ("realistic", "flat")
 
 # ISO weekday 1..7 (Monday..Sunday); Sunday is closed, its factor is never used. Mean over
@@ -46,6 +46,7 @@ class Profile:
     seasonality: bool = True
     trend: bool = True
     doors: bool = True
+    tails: bool = True
     outages: bool = True
     weekday_factors: tuple[float, ...] = WEEKDAY_FACTORS
     intraday_factors: tuple[float, ...] = INTRADAY_FACTORS
@@ -60,6 +61,9 @@ class Profile:
     trend_origin: str = "2024-01-01"
     #: Doors: each sensor's level is scaled by a fixed log-normal factor (median 1).
     door_sigma: float = 0.25
+    #: Tails: the normal draw's z-score is clipped to +-tail_clip_sigma, so that an ordinary
+    #: reading is never below 55 % of its level and cannot pass for an anomaly (10 %).
+    tail_clip_sigma: float = 3.0
     #: Outages: per sensor and UTC day, the chance an outage starts that day; its length in
     #: hours is log-normal (median, sigma), at least 1 h, at most outage_max_hours.
     outage_p_per_day: float = 0.006
@@ -85,10 +89,6 @@ class Profile:
                 f"choose from {', '.join(COMPONENTS)}"
             )
         return replace(self, **dict.fromkeys(components, False))
-
-    @property
-    def is_flat(self) -> bool:
-        return not any(getattr(self, c) for c in COMPONENTS if c != "outages")
 
     def hour_factor(
         self, isodow: np.ndarray, local_hour: np.ndarray, local_day: np.ndarray, growth: float
