@@ -111,7 +111,7 @@ def run() -> None:
     for name in ("flat", "realistic"):
         config = ModelConfig(profile=Profile.preset(name))
         _generate_fleet(config)  # warm-up
-        wall, cpu, n = _best_of(5, lambda c=config: _generate_fleet(c))
+        wall, cpu, n = _best_of(10, lambda c=config: _generate_fleet(c))
         rate = n / wall
         verdict = "OK" if rate >= GEN_TARGET else "BELOW TARGET"
         print(
