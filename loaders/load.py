@@ -286,7 +286,10 @@ def run_load(
             result.status = "failed"
             result.error = _describe(exc)
             result.duration_s = time.perf_counter() - clock
-            writer.finish_run(con, result.load_id, "failed", result.duration_s, result.error)
+            try:
+                writer.finish_run(con, result.load_id, "failed", result.duration_s, result.error)
+            except duckdb.Error as record_exc:  # keep the original error in front
+                exc.add_note(f"(and the run could not be recorded as failed: {record_exc})")
             raise
         result.status = "success"
         result.duration_s = time.perf_counter() - clock

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from loaders.errors import WarehouseLocked
+from loaders.errors import LoaderError, WarehouseLocked
 
 _PID = re.compile(r"\(PID (\d+)\)")
 
@@ -144,14 +144,23 @@ def is_lock_error(exc: duckdb.Error) -> bool:
 
 def connect(path: Path, wait_s: float, poll_s: float = 0.2) -> duckdb.DuckDBPyConnection:
     """Open the warehouse read-write, creating its directory; wait up to wait_s for a lock."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LoaderError(
+            f"cannot create the warehouse's directory {path.parent}: {exc}; "
+            "set FOOTFALL_WAREHOUSE (or --warehouse) to a writable place"
+        ) from None
     deadline = time.monotonic() + wait_s
     while True:
         try:
             return duckdb.connect(str(path))
         except duckdb.Error as exc:
             if not is_lock_error(exc):
-                raise
+                raise LoaderError(
+                    f"cannot open the warehouse {path}: {exc}. Is FOOTFALL_WAREHOUSE (or "
+                    "--warehouse) a DuckDB file this version of DuckDB can write?"
+                ) from None
             if time.monotonic() >= deadline:
                 holder = describe_lock(str(exc))
                 pid = _PID.search(str(exc))

@@ -76,3 +76,13 @@ def test_a_lock_released_within_the_wait_is_no_error(loader: Loader, tmp_path):
         holder.wait()
     assert elapsed >= 1.0  # it did wait
     assert query(warehouse, "select status from raw.load_runs") == [("success",)]
+
+
+def test_a_warehouse_that_is_not_a_duckdb_file_is_named(loader: Loader, tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    warehouse.write_text("these are not the droids you are looking for\n" * 200)
+    result = loader.run(warehouse, "--stores", "madrid")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"cannot open the warehouse {warehouse}" in result.stderr
+    assert "FOOTFALL_WAREHOUSE" in result.stderr

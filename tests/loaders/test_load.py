@@ -196,3 +196,29 @@ def test_bare_start_date_is_utc_midnight(loader: Loader, tmp_path):
     )
     assert low >= datetime(2024, 2, 28) and high <= datetime(2024, 2, 29, 23)
     assert n == generate("madrid", "2024-02-28", SIM_NOW)["visits"].size > 40
+
+
+def test_end_alone_reads_from_the_opening_and_options_override_the_environment(
+    api_url: str, tmp_path
+):
+    warehouse = tmp_path / "w.duckdb"
+    nowhere = Loader("http://127.0.0.1:9")  # the environment points nowhere
+    result = nowhere.run(
+        tmp_path / "unused.duckdb",
+        "--stores",
+        "madrid",
+        "--end",
+        "2024-01-03",
+        "--api-url",
+        api_url,
+        "--warehouse",
+        str(warehouse),
+    )
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "unused.duckdb").exists()
+    [(low, high, n)] = query(
+        warehouse,
+        "select min(reading_start_utc), max(reading_start_utc), count(*) from raw.sensor_readings",
+    )
+    assert low >= datetime(2023, 12, 31, 23) and high <= datetime(2024, 1, 2, 23)
+    assert n == generate("madrid", "2023-12-01", "2024-01-03")["visits"].size > 40
