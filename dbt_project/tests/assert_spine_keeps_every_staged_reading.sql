@@ -1,6 +1,8 @@
--- Nothing is lost between staging and the hour spine: every staged reading inside the
--- modelled window of its store (int_store_hours) is the reading of its sensor-hour in
--- int_sensor_hours. Returns the readings that fell out (an unknown sensor, a wrong key).
+-- Nothing is lost between staging and the hour spine: per store, the staged readings inside
+-- the modelled window (from the store's first modelled hour) are as many as the sensor-hours
+-- of int_sensor_hours that carry a reading. The spine is unique per sensor-hour and joins
+-- readings on that key, so equal counts mean every reading found its hour; a reading of an
+-- unknown store or sensor makes them differ. Counts, not a join: two column scans.
 with
 
 readings as (
@@ -15,27 +17,37 @@ store_windows as (
     group by store_id
 ),
 
-sensor_hours as (
-    select * from {{ ref('int_sensor_hours') }}
+staged_counts as (
+    select
+        readings.store_id,
+        count(*) as n_staged
+    from readings
+    left join store_windows
+        on readings.store_id = store_windows.store_id
+    where
+        store_windows.first_hour_start_utc is null
+        or readings.reading_start_utc >= store_windows.first_hour_start_utc
+    group by readings.store_id
+),
+
+spine_counts as (
+    select
+        store_id,
+        count(*) as n_in_spine
+    from {{ ref('int_sensor_hours') }}
+    where reading_status != 'missing'
+    group by store_id
 ),
 
 final as (
     select
-        readings.store_id,
-        readings.sensor_id,
-        readings.reading_start_utc,
-        readings.visits_reported
-    from readings
-    inner join store_windows
-        on
-            readings.store_id = store_windows.store_id
-            and readings.reading_start_utc >= store_windows.first_hour_start_utc
-    left join sensor_hours
-        on
-            readings.store_id = sensor_hours.store_id
-            and readings.sensor_id = sensor_hours.sensor_id
-            and readings.reading_start_utc = sensor_hours.hour_start_utc
-    where sensor_hours.visits_reported is distinct from readings.visits_reported
+        coalesce(staged_counts.store_id, spine_counts.store_id) as store_id,
+        staged_counts.n_staged,
+        spine_counts.n_in_spine
+    from staged_counts
+    full outer join spine_counts
+        on staged_counts.store_id = spine_counts.store_id
+    where staged_counts.n_staged is distinct from spine_counts.n_in_spine
 )
 
 select * from final

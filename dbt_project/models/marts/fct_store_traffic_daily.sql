@@ -1,10 +1,34 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['store_id', 'local_date'],
+        on_schema_change='fail',
+    )
+}}
+-- Incremental: a run recomputes the days the hourly facts recomputed, with 28 more days of
+-- history for the trends (docs: incremental_lookback).
 -- One row per store and local day: its hours summed (23, 24 or 25 clock hours), sensor-hours
 -- by status, and the same-weekday trend measures by date.
 {% set trend_partition = ['store_id', 'isodow'] %}
 with
 
+{% if is_incremental() %}
+    reprocess as (
+        {{ footfall_reprocess_from_date(56) }}
+    ),
+{% endif %}
+
 store_hourly as (
-    select * from {{ ref('fct_store_traffic_hourly') }}
+    select store_hourly.*
+    from {{ ref('fct_store_traffic_hourly') }} as store_hourly
+    {% if is_incremental() %}
+        left join reprocess
+            on store_hourly.store_id = reprocess.store_id
+        where
+            reprocess.reprocess_from_date is null
+            or store_hourly.local_date >= reprocess.reprocess_from_date - 28
+    {% endif %}
 ),
 
 daily as (
@@ -47,6 +71,19 @@ trends as (
     from trend_lags
 ),
 
+-- In an incremental run, only the rows of the recomputed window (the rest was history).
+recomputed as (
+    select trends.*
+    from trends
+    {% if is_incremental() %}
+        left join reprocess
+            on trends.store_id = reprocess.store_id
+        where
+            reprocess.reprocess_from_date is null
+            or trends.local_date >= reprocess.reprocess_from_date
+    {% endif %}
+),
+
 final as (
     select
         store_id,
@@ -73,7 +110,7 @@ final as (
         {{ footfall_pct_change('visits_clean_ma_4w', 'ma_4w_prev_week') }} as ma_4w_wow_pct,
         {{ footfall_pct_change('visits_clean', 'visits_clean_ma_4w') }}
             as deviation_from_ma_4w_pct
-    from trends
+    from recomputed
 )
 
 select * from final

@@ -1,10 +1,34 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['store_id', 'hour_start_utc'],
+        on_schema_change='fail',
+    )
+}}
+-- Incremental: a run recomputes the hours the sensor facts recomputed, with 28 more days of
+-- history for the trends (docs: incremental_lookback).
 -- One row per store and UTC hour: its sensors summed, sensor-hours by status, and the
 -- same-weekday, same-local-hour trend measures.
 {% set trend_partition = ['store_id', 'isodow', 'local_hour', 'local_hour_occurrence'] %}
 with
 
+{% if is_incremental() %}
+    reprocess as (
+        {{ footfall_reprocess_from(56) }}
+    ),
+{% endif %}
+
 sensor_hourly as (
-    select * from {{ ref('fct_sensor_traffic_hourly') }}
+    select sensor_hourly.*
+    from {{ ref('fct_sensor_traffic_hourly') }} as sensor_hourly
+    {% if is_incremental() %}
+        left join reprocess
+            on sensor_hourly.store_id = reprocess.store_id
+        where
+            reprocess.reprocess_from_utc is null
+            or sensor_hourly.hour_start_utc >= reprocess.reprocess_from_utc - to_days(28)
+    {% endif %}
 ),
 
 store_hourly as (
@@ -55,6 +79,19 @@ trends as (
     from trend_lags
 ),
 
+-- In an incremental run, only the rows of the recomputed window (the rest was history).
+recomputed as (
+    select trends.*
+    from trends
+    {% if is_incremental() %}
+        left join reprocess
+            on trends.store_id = reprocess.store_id
+        where
+            reprocess.reprocess_from_utc is null
+            or trends.hour_start_utc >= reprocess.reprocess_from_utc
+    {% endif %}
+),
+
 final as (
     select
         store_id,
@@ -84,7 +121,7 @@ final as (
         {{ footfall_pct_change('visits_clean_ma_4w', 'ma_4w_prev_week') }} as ma_4w_wow_pct,
         {{ footfall_pct_change('visits_clean', 'visits_clean_ma_4w') }}
             as deviation_from_ma_4w_pct
-    from trends
+    from recomputed
 )
 
 select * from final
