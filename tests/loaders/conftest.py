@@ -8,6 +8,7 @@ readings of full history, loaded in under a second.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -76,6 +77,8 @@ class Loader:
         return result.stdout + result.stderr
 
     def popen(self, warehouse: Path, *args: str, env: dict[str, str] | None = None):
+        """The loader in the background, output on .stdout; Ctrl-C (SIGINT) reaches it even if
+        the tests run where SIGINT is ignored (a background job)."""
         return subprocess.Popen(
             [sys.executable, "-m", "loaders", *args],
             cwd=REPO_ROOT,
@@ -83,6 +86,7 @@ class Loader:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
 
 

@@ -78,3 +78,21 @@ def test_killed_again_and_again_then_completed(loader: Loader, tmp_path, referen
     )
     assert n_new == 0
     assert_same_readings(readings(warehouse), reference)
+
+
+def test_ctrl_c_stops_cleanly_and_is_recorded(loader: Loader, tmp_path, reference):
+    warehouse = tmp_path / "w.duckdb"
+    proc = loader.popen(warehouse, "--stores", STORES, "-v", env=SMALL_PAGES)
+    for n, _line in enumerate(x for x in proc.stdout if x.startswith("page ")):
+        if n == 3:
+            break
+    proc.send_signal(signal.SIGINT)
+    rest = proc.stdout.read()
+    assert proc.wait(timeout=30) == 130
+    assert "interrupted; what was written is kept, run again to finish" in rest
+    assert "Traceback" not in rest
+    [(status, error)] = query(warehouse, "select status, error from raw.load_runs")
+    assert (status, error) == ("failed", "interrupted (Ctrl-C)")
+    assert_consistent(warehouse, reference)
+    loader.ok(warehouse, "--stores", STORES)
+    assert_same_readings(readings(warehouse), reference)
