@@ -7,7 +7,7 @@ import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -16,6 +16,7 @@ import orjson
 
 from loaders.errors import ApiError, ApiUnreachable, TransientError
 from loaders.pages import Page, parse_page
+from loaders.plan import first_hour_utc
 from loaders.retry import RetryPolicy, call_with_retries, parse_retry_after
 
 STORE_FIELDS = (
@@ -33,6 +34,7 @@ STORE_FIELDS = (
     "std_visits",
     "p_anomaly",
     "p_failure",
+    "opened_at_utc",
 )
 
 
@@ -54,6 +56,24 @@ class Store:
     @property
     def opened_on(self) -> date:
         return date.fromisoformat(str(self.fields["opened_on"]))
+
+    @property
+    def opened_at_utc(self) -> datetime | None:
+        """The first hour as the API states it (naive UTC), if it does."""
+        value = self.fields.get("opened_at_utc")
+        if not isinstance(value, str):
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        return moment
+
+    def first_hour_utc(self) -> datetime:
+        """The store's first hour: the API's opened_at_utc, else local midnight of opened_on."""
+        return self.opened_at_utc or first_hour_utc(self.opened_on, self.timezone)
 
     @property
     def sensor_ids(self) -> np.ndarray:

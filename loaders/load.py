@@ -118,7 +118,7 @@ def plan_tasks(
     """The tasks of this run, store by store (see loaders.plan), interleaved across stores."""
     per_store = []
     for store in stores:
-        first = plan.first_hour_utc(store.opened_on, store.timezone)
+        first = store.first_hour_utc()
         if options.start is not None or options.end is not None:
             low = max(first, options.start) if options.start else first
             high = min(now, options.end) if options.end else now

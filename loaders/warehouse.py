@@ -33,6 +33,8 @@ create table if not exists raw.stores (
     _load_id varchar not null,
     _loaded_at timestamp not null
 );
+-- Added by the simulator after the first warehouses were made (the store's first hour, UTC).
+alter table raw.stores add column if not exists opened_at_utc timestamp;
 
 create table if not exists raw.sensors (
     store_id varchar not null,

@@ -114,7 +114,11 @@ def write_stores(
             values ({values}, $load_id, $loaded_at)
             on conflict (store_id) do update set {updates}
             """,
-            [{**{c: s.fields.get(c) for c in STORE_FIELDS}, **meta} for s in stores],
+            [
+                {**{c: s.fields.get(c) for c in STORE_FIELDS}, **meta}
+                | {"opened_at_utc": s.opened_at_utc}
+                for s in stores
+            ],
         )
         con.executemany(
             """
