@@ -6,6 +6,7 @@ import random
 import ssl
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -193,8 +194,8 @@ class ApiClient:
             raise ApiError(f"{self.base_url}/health answered {doc!r}, not footfall's simulator")
         return doc
 
-    def stores(self) -> list[Store]:
-        """Every store, with its sensors (one request per store)."""
+    def stores(self, concurrency: int = 4) -> list[Store]:
+        """Every store, with its sensors (one request per store, `concurrency` at a time)."""
         doc = self.get_json("/api/v1/stores")
         try:
             listed = [dict(s) for s in doc["stores"]]
@@ -202,17 +203,21 @@ class ApiClient:
             raise ApiError(
                 f"{self.base_url}/api/v1/stores answered an unexpected body: {exc}"
             ) from None
-        out = []
-        for fields in listed:
+
+        def with_sensors(fields: dict[str, Any]) -> Store:
             store_id = fields.get("store_id")
             sensors = self.get_json(f"/api/v1/stores/{store_id}/sensors")
             try:
-                out.append(Store(fields, tuple(dict(s) for s in sensors["sensors"])))
+                return Store(fields, tuple(dict(s) for s in sensors["sensors"]))
             except (KeyError, TypeError) as exc:
                 raise ApiError(
                     f"the sensors of store {store_id!r} came in an unexpected body: {exc}"
                 ) from None
-        return out
+
+        if len(listed) <= 1 or concurrency <= 1:
+            return [with_sensors(f) for f in listed]
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="loader-meta") as pool:
+            return list(pool.map(with_sensors, listed))
 
     def readings_page(
         self,

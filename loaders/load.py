@@ -319,7 +319,7 @@ def _load(
 ) -> None:
     health = api.health()
     now = plan.floor_hour(_parse_now(health.get("now_utc"), options.api_url))
-    all_stores = api.stores()
+    all_stores = api.stores(concurrency=options.workers)
     stores = select_stores(all_stores, options.stores)
     writer.write_stores(con, all_stores, result.load_id, writer.utc_now())
     store_ids = [s.store_id for s in stores]
