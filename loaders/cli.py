@@ -206,6 +206,13 @@ def summary(result: RunResult, warehouse: Path) -> str:
         f"window {_z(result.window_start)} .. {_z(result.window_end)}, {result.n_tasks} task(s), "
         f"{result.n_retries} retried request(s)",
     ]
+    if result.n_tasks == 0 and result.status == "success":
+        why = (
+            "no hour of the window lies between the stores' opening and"
+            if result.mode == "window"
+            else "every store is loaded up to"
+        )
+        lines.append(f"nothing to read: {why} the API's now, {_z(result.api_now)}")
     if result.aborted_runs:
         lines.append(
             f"marked {len(result.aborted_runs)} interrupted run(s) as aborted: "

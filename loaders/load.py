@@ -68,6 +68,7 @@ class RunResult:
     per_store: dict[str, StoreCounts] = field(default_factory=dict)
     n_tasks: int = 0
     n_retries: int = 0
+    api_now: datetime | None = None
     aborted_runs: list[str] = field(default_factory=list)
     duration_s: float = 0.0
     error: str | None = None
@@ -182,7 +183,7 @@ def _run_tasks(
     reporter: Reporter,
     stop: threading.Event,
 ) -> None:
-    """Fetch the tasks' pages on worker threads and write each page here, in one transaction."""
+    """Fetch the tasks' pages on worker threads; write them here, a batch per transaction."""
     todo: queue.Queue = queue.Queue()
     for task in tasks:
         todo.put(task)
@@ -319,6 +320,7 @@ def _load(
 ) -> None:
     health = api.health()
     now = plan.floor_hour(_parse_now(health.get("now_utc"), options.api_url))
+    result.api_now = now
     all_stores = api.stores(concurrency=options.workers)
     stores = select_stores(all_stores, options.stores)
     writer.write_stores(con, all_stores, result.load_id, writer.utc_now())

@@ -222,3 +222,11 @@ def test_end_alone_reads_from_the_opening_and_options_override_the_environment(
     )
     assert low >= datetime(2023, 12, 31, 23) and high <= datetime(2024, 1, 2, 23)
     assert n == generate("madrid", "2023-12-01", "2024-01-03")["visits"].size > 40
+
+
+def test_a_window_after_the_api_now_reads_nothing_and_says_so(loader: Loader, tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    out = loader.ok(warehouse, "--stores", "madrid", "--start", "2030-01-01")
+    assert "nothing to read" in out and "2024-03-01T00:00:00Z" in out
+    assert query(warehouse, "select count(*) from raw.sensor_readings") == [(0,)]
+    assert query(warehouse, "select status, n_rows from raw.load_runs") == [("success", 0)]
