@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 
@@ -56,7 +57,7 @@ def test_a_faulty_api_gives_exactly_the_fault_free_readings(tmp_path, reference,
     errors = [error for _, _, error, _ in retries]
     assert any("answered 503" in e for e in errors)
     waits_429 = [float(wait) for _, _, error, wait in retries if "answered 429" in error]
-    assert waits_429 and min(waits_429) >= 1.0  # Retry-After honoured
+    assert min(waits_429, default=1.0) >= 1.0  # Retry-After honoured (and tested alone below)
     if faults is BROKEN_BODIES:
         assert any("not valid JSON" in e for e in errors)
 
@@ -73,6 +74,24 @@ def test_a_faulty_api_gives_exactly_the_fault_free_readings(tmp_path, reference,
                for _, _, payload in rejects)  # fmt: skip
     [(status, n_rejects)] = query(warehouse, "select status, n_rejects from raw.load_runs")
     assert status == "success" and n_rejects == len(rejects)
+
+
+def test_retry_after_is_waited_for_then_the_tries_run_out(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    faults = {"FOOTFALL_SIM_FAULT_429": "1", "FOOTFALL_SIM_FAULT_RETRY_AFTER_S": "1"}
+    with run_simulator({"FOOTFALL_SIM_NOW": SIM_NOW, **faults}) as url:
+        started = time.monotonic()
+        result = Loader(url).run(
+            warehouse, "--stores", "madrid", "-v", env={"FOOTFALL_LOADER_MAX_ATTEMPTS": "3"}
+        )
+        elapsed = time.monotonic() - started
+    assert result.returncode == 4, result.stderr
+    waits = [float(wait) for _, _, _, wait in RETRY.findall(result.stderr)]
+    assert len(waits) == 2 and min(waits) >= 1.0  # the server's Retry-After, not 0.01 s
+    assert elapsed >= 2.0
+    assert "failed 3 times in a row" in result.stderr and "answered 429" in result.stderr
+    [(status, error)] = query(warehouse, "select status, error from raw.load_runs")
+    assert status == "failed" and "answered 429" in error
 
 
 def test_a_request_that_keeps_failing_fails_the_run_cleanly(tmp_path, reference):
