@@ -29,8 +29,11 @@ def main() -> None:
     st.session_state["_footfall_db"] = db
     with st.sidebar:
         status.watch(snap.version)
-    status.freshness_caption(queries.catalog(db).info)
-    page.run()
+    try:
+        status.freshness_caption(queries.catalog(db).info)
+        page.run()
+    finally:
+        db.close()
 
 
 main()
