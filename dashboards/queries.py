@@ -116,8 +116,9 @@ def overview_kpis(q: Query, cat: Catalog, stores: Sequence[str], measure: str) -
     """Per store: visits today, this week so far and last full week, each with the span one
     week earlier, and the ok and open sensor-hours of the last 7 days.
 
-    "Today" is each store's latest local date in the data, up to its latest hour; weeks
-    start on Monday. The spans one week earlier end at the same local hour 7 days before.
+    "Today" is the latest local date of the chosen stores in the data, up to each store's
+    latest hour (a store whose data ends the day before has nothing today); weeks start on
+    Monday. The spans one week earlier end at the same local hour 7 days before.
     """
     m = _measure(measure)
     chosen = cat.stores[cat.stores["store_id"].isin(stores)]
@@ -127,7 +128,10 @@ def overview_kpis(q: Query, cat: Catalog, stores: Sequence[str], measure: str) -
     return q(
         f"""
         with ext as (
-            select store_id, last_hour_start_local as as_of
+            select
+                store_id,
+                last_hour_start_local as as_of,
+                max(last_hour_start_local::date) over () as today
             from serving_store_extent
             where store_id in {_in(stores)}
         ),
@@ -140,7 +144,8 @@ def overview_kpis(q: Query, cat: Catalog, stores: Sequence[str], measure: str) -
                 t.n_ok_hours,
                 t.n_open_sensor_hours,
                 e.as_of,
-                date_trunc('week', e.as_of) as week_start
+                e.today,
+                date_trunc('week', e.today)::timestamp as week_start
             from fct_store_traffic_hourly t
             join ext e using (store_id)
             where t.store_id in {_in(stores)} and t.local_date >= ?
@@ -148,9 +153,9 @@ def overview_kpis(q: Query, cat: Catalog, stores: Sequence[str], measure: str) -
         select
             store_id,
             any_value(as_of) as as_of,
-            sum(visits) filter (where local_date = as_of::date) as today,
+            sum(visits) filter (where local_date = today) as today,
             sum(visits) filter (
-                where local_date = as_of::date - 7 and hour_start_local <= as_of - interval 7 day
+                where local_date = today - 7 and hour_start_local <= as_of - interval 7 day
             ) as today_last_week,
             sum(visits) filter (where hour_start_local >= week_start) as this_week,
             sum(visits) filter (

@@ -85,11 +85,31 @@ def main() -> None:
 
     pct_columns = [f"{span}_wow_pct" for span in spans]
     table = kpis[BY_STORE_COLUMNS].astype(dict.fromkeys(pct_columns, "float64"))
+    table[list(spans)] = table[list(spans)].round()
     scale = charts.color_scale(cat.stores["store_name"])
+
+    st.subheader("By store")
+    pct = {"format": "%+.1f %%", "help": "Change from the same span one week earlier."}
+    ui.table(
+        table,
+        column_config={
+            "store": "Store",
+            "today": st.column_config.NumberColumn("Today so far", format="localized"),
+            "today_wow_pct": st.column_config.NumberColumn("vs last week", **pct),
+            "this_week": st.column_config.NumberColumn("This week so far", format="localized"),
+            "this_week_wow_pct": st.column_config.NumberColumn("vs last week ", **pct),
+            "full_week": st.column_config.NumberColumn("Last full week", format="localized"),
+            "full_week_wow_pct": st.column_config.NumberColumn("vs the week before", **pct),
+            "data_quality_pct": st.column_config.ProgressColumn(
+                "Data quality (7 days)", format="%.1f %%", min_value=0, max_value=100
+            ),
+        },
+    )
+    ui.download(table, "overview_by_store")
 
     left, right = st.columns([2, 3], gap="large")
     with left:
-        st.subheader("Week over week by store")
+        st.subheader("Week over week")
         bars = table.melt(
             id_vars="store",
             value_vars=["this_week_wow_pct", "full_week_wow_pct"],
@@ -102,38 +122,28 @@ def main() -> None:
         st.altair_chart(charts.wow_bars(bars, scale), width="stretch")
         st.caption("Per store: this week so far (pale) and the last full week (solid).")
     with right:
-        st.subheader("By store")
-        pct = {"format": "%+.1f %%", "help": "Change from the same span one week earlier."}
-        ui.table(
-            table,
-            column_config={
-                "store": "Store",
-                "today": st.column_config.NumberColumn("Today", format="localized"),
-                "today_wow_pct": st.column_config.NumberColumn("vs last week", **pct),
-                "this_week": st.column_config.NumberColumn("This week", format="localized"),
-                "this_week_wow_pct": st.column_config.NumberColumn("vs last week ", **pct),
-                "full_week": st.column_config.NumberColumn("Last full week", format="localized"),
-                "full_week_wow_pct": st.column_config.NumberColumn("vs week before", **pct),
-                "data_quality_pct": st.column_config.ProgressColumn(
-                    "Quality (7 days)", format="%.1f %%", min_value=0, max_value=100
-                ),
-            },
+        st.subheader("Trend since opening")
+        indexed = st.toggle(
+            "Compare growth: each store's first 4 full weeks = 100",
+            key="index",
+            bind="query-params",
+            persist_state="session",
         )
-        ui.download(table, "overview_by_store")
-
-    st.subheader("Trend since opening")
-    weekly = data["weekly"]
-    weekly["store"] = weekly["store_id"].map(names)
-    weekly["week"] = pd.to_datetime(weekly["week_start"]).dt.strftime("%d %b %Y")
-    weekly["week_start"] = pd.to_datetime(weekly["week_start"])
-    st.altair_chart(
-        charts.weekly_trend(weekly, scale, f"{measure} visits per week"), width="stretch"
-    )
-    st.caption(
-        "Visits per complete week (Monday to Sunday), since each store opened. Click a store "
-        "in the legend to highlight it; drag to pan, scroll to zoom."
-    )
-    ui.download(weekly[["store", "week_start", "visits"]], "weekly_trend")
+        weekly = data["weekly"]
+        weekly["store"] = weekly["store_id"].map(names)
+        weekly["week"] = pd.to_datetime(weekly["week_start"]).dt.strftime("%d %b %Y")
+        weekly["week_start"] = pd.to_datetime(weekly["week_start"])
+        y_title = f"{measure} visits per week"
+        if indexed:
+            base = weekly.groupby("store")["visits"].transform(lambda v: v.head(4).mean())
+            weekly["visits"] = 100 * weekly["visits"] / base.where(base > 0)
+            y_title = "index (first 4 full weeks = 100)"
+        st.altair_chart(charts.weekly_trend(weekly, scale, y_title), width="stretch")
+        st.caption(
+            "Complete weeks (Monday to Sunday) since each store opened. Click a store in the "
+            "legend to highlight it; drag to pan, scroll to zoom."
+        )
+        ui.download(weekly[["store", "week_start", "visits"]], "weekly_trend")
     with st.expander("Clean and raw visits"):
         st.markdown(explain.CLEAN_VS_RAW)
 

@@ -15,10 +15,10 @@ def summary(df: pd.DataFrame, column: str, hourly: bool) -> pd.DataFrame:
     busiest = df.loc[df[column].fillna(-1).groupby(df["store"], sort=False).idxmax()]
     out = pd.DataFrame(
         {
-            "total": grouped[column].sum(),
+            "total": grouped[column].sum().round(),
             "mean": grouped[column].mean().round(),
             "busiest": busiest.set_index("store")["when"],
-            "peak": grouped[column].max(),
+            "peak": grouped[column].max().round(),
             "data_quality_pct": 100
             * grouped["n_ok_hours"].sum()
             / grouped["n_open_sensor_hours"].sum().replace(0, float("nan")),
