@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import httpx
 
 from tests.conftest import REPO_ROOT, run_simulator
 
@@ -182,20 +183,37 @@ class Chain:
         return replace(self, build=run)
 
     def load(
-        self, now: datetime, *, first: bool = False, sim_env: dict[str, str] | None = None
+        self,
+        now: datetime,
+        *,
+        first: bool = False,
+        sim_env: dict[str, str] | None = None,
+        scenarios: Sequence[dict[str, Any]] = (),
+        loader_env: dict[str, str] | None = None,
     ) -> Chain:
         """Start a simulator whose clock says `now` and run the loader on the chain's stores.
 
         The first load reads the window, from a day before its first day (UTC) so that the
         first local day is complete in every time zone east of UTC, up to now. Later loads
         pass no window: the loader reads what is new since its watermark, as `make load` does.
-        `sim_env` adds settings for the simulator (FOOTFALL_SIM_*: profile, faults, ...).
+        `sim_env` adds settings for the simulator (FOOTFALL_SIM_*: profile, faults, ...);
+        `scenarios` are posted to its `/admin/scenarios` before the load (incidents such as
+        `{"kind": "traffic", "store_id": "london", "start_utc": ..., "end_utc": ...,
+        "factor": 1.5}`, times as ISO 8601 strings); `loader_env` adds settings for the
+        loader (FOOTFALL_LOADER_*).
         """
         window: list[str] = []
         if first:
             first_utc = datetime.combine(self.start - timedelta(days=1), datetime.min.time(), UTC)
             window = ["--start", iso_utc(first_utc), "--end", iso_utc(now)]
         with run_simulator({**(sim_env or {}), "FOOTFALL_SIM_NOW": iso_utc(now)}) as api_url:
+            for scenario in scenarios:
+                answer = httpx.post(f"{api_url}/admin/scenarios", json=scenario, timeout=10.0)
+                if answer.status_code != 201:
+                    raise ChainError(
+                        f"the simulator refused the scenario {scenario}: "
+                        f"{answer.status_code} {answer.text}"
+                    )
             command = [
                 sys.executable,
                 "-m",
@@ -204,7 +222,7 @@ class Chain:
                 "--stores",
                 ",".join(self.stores),
             ]
-            env = {**self.env(), "FOOTFALL_API_URL": api_url}
+            env = {**self.env(), **(loader_env or {}), "FOOTFALL_API_URL": api_url}
             result = _run(command, env, self.log_file, "load")
             if result.returncode != 0:
                 raise _fail("the loader", command, result)

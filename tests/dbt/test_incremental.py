@@ -1,30 +1,59 @@
 """An incremental `dbt build` after new data equals a full refresh, on every mart, row for row.
 
-A copy of the shared small warehouse gets new data (the simulator's clock moves on by two and
-a half days, the loader runs again from its watermark); then one copy is built incrementally
-and another with `--full-refresh`, and their marts are compared table by table.
+A copy of the shared small warehouse gets new data: the simulator's clock moves on by two and
+a half days, and late data arrive too (London's readings of a Saturday afternoon already
+loaded now count 50 % more, as a corrected feed would say); the loader runs again from its
+watermark, re-reading the last 48 hours. Then one copy is built incrementally and another with
+`--full-refresh`, and their marts are compared table by table.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from tests.chain import Chain
+from tests.chain import Chain, iso_utc
 from tests.dbt.marts_checks import KEYS
 
 # New data ending mid-day, so the last local day is partial before and after.
 ADVANCE = timedelta(days=2, hours=13)
+# Late data: open hours (Saturday afternoon in London) a day and a half before the previous
+# load's end, inside the loader's re-read overlap (set to 48 hours here) and the models'
+# lookback (footfall_lookback_days).
+LATE_STORE = "london"
+LATE_START_BEFORE = timedelta(hours=38)
+LATE_HOURS = 6
+LOADER_ENV = {"FOOTFALL_LOADER_OVERLAP_HOURS": "48"}
+
+
+def late_window(previous_now: datetime) -> tuple[datetime, datetime]:
+    """The UTC hours [start, end) whose readings the corrected feed changes."""
+    start = previous_now - LATE_START_BEFORE
+    return start, start + timedelta(hours=LATE_HOURS)
+
+
+def late_data(previous_now: datetime) -> dict[str, object]:
+    """A simulator scenario: the late window's readings of LATE_STORE count 50 % more."""
+    start, end = late_window(previous_now)
+    return {
+        "kind": "traffic",
+        "store_id": LATE_STORE,
+        "start_utc": iso_utc(start),
+        "end_utc": iso_utc(end),
+        "factor": 1.5,
+    }
 
 
 @pytest.fixture(scope="module")
 def builds(small_warehouse: Chain, tmp_path_factory: pytest.TempPathFactory) -> tuple[Chain, Chain]:
     """(incremental, full refresh): the same raw data, the marts built both ways."""
     loaded = small_warehouse.copy(tmp_path_factory.mktemp("incremental")).load(
-        small_warehouse.now + ADVANCE
+        small_warehouse.now + ADVANCE,
+        scenarios=[late_data(small_warehouse.now)],
+        loader_env=LOADER_ENV,
     )
     refreshed = loaded.copy(tmp_path_factory.mktemp("full_refresh")).dbt_build("--full-refresh")
     incremental = loaded.dbt_build()
@@ -80,6 +109,26 @@ def test_incremental_build_adds_the_new_hours(builds: tuple[Chain, Chain]) -> No
         for name in ["fct_sensor_traffic_hourly", "fct_store_traffic_hourly"]:
             (latest,) = con.execute(f"select max(hour_start_utc) from {name}").fetchone()
             assert latest == last_hour, f"{name} ends at {latest}, the data at {last_hour}"
+
+
+def test_late_data_reach_the_marts(small_warehouse: Chain, builds: tuple[Chain, Chain]) -> None:
+    """The corrected hours differ from what the shared warehouse had: the check is not empty."""
+    incremental, _ = builds
+    start, end = (t.replace(tzinfo=None) for t in late_window(small_warehouse.now))
+    sql = f"""
+        select hour_start_utc, visits_raw from fct_store_traffic_hourly
+        where store_id = '{LATE_STORE}' and hour_start_utc >= '{start}' and hour_start_utc < '{end}'
+        order by hour_start_utc
+    """
+    with small_warehouse.connect() as con:
+        before = con.sql(sql).df()
+    with incremental.connect() as con:
+        after = con.sql(sql).df()
+    assert len(before) == len(after) == LATE_HOURS
+    opened = before["visits_raw"].fillna(0) > 0
+    assert opened.sum() >= LATE_HOURS - 1, f"the late hours are not open hours:\n{before}"
+    ratio = after["visits_raw"][opened] / before["visits_raw"][opened]
+    assert (ratio > 1.3).all(), f"late readings did not reach the marts:\n{before}\n{after}"
 
 
 def test_incremental_build_equals_a_full_refresh(builds: tuple[Chain, Chain]) -> None:
