@@ -31,17 +31,19 @@ sensor_hourly as (
     {% endif %}
 ),
 
+-- Grouped on the key only (a cheap hash key); the calendar columns are the same for every
+-- sensor of the hour.
 store_hourly as (
     select
         store_id,
         hour_start_utc,
-        hour_start_local,
-        local_date,
-        local_hour,
-        local_hour_occurrence,
-        local_day_number,
-        isodow,
-        is_open_hour,
+        any_value(hour_start_local) as hour_start_local,
+        any_value(local_date) as local_date,
+        any_value(local_hour) as local_hour,
+        any_value(local_hour_occurrence) as local_hour_occurrence,
+        any_value(local_day_number) as local_day_number,
+        any_value(isodow) as isodow,
+        any_value(is_open_hour) as is_open_hour,
         count(*)::integer as n_sensors,
         count_if(is_open_hour)::integer as n_open_sensor_hours,
         sum(n_ok_hours)::integer as n_ok_hours,
@@ -54,14 +56,7 @@ store_hourly as (
     from sensor_hourly
     group by
         store_id,
-        hour_start_utc,
-        hour_start_local,
-        local_date,
-        local_hour,
-        local_hour_occurrence,
-        local_day_number,
-        isodow,
-        is_open_hour
+        hour_start_utc
 ),
 
 trend_lags as (
