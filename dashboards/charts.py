@@ -294,7 +294,7 @@ def sensor_grid(df: pd.DataFrame, grain: str) -> alt.Chart:
         .encode(
             x=_time_x("period_local", False, "local date"),
             x2="period_end:T",
-            y=alt.Y("sensor:N", title=None, sort=None),
+            y=alt.Y("sensor:N", title=None, sort=None, axis=alt.Axis(labelOverlap=False)),
             color=alt.Color(
                 "n_bad_hours:Q",
                 title="bad hours",
@@ -308,5 +308,5 @@ def sensor_grid(df: pd.DataFrame, grain: str) -> alt.Chart:
                 alt.Tooltip("n_missing_hours:Q", title="missing"),
             ],
         )
-        .properties(height=max(120, 22 * df["sensor"].nunique()))
+        .properties(height=alt.Step(20))
     )
