@@ -13,8 +13,10 @@
 
     footfall_trend_measures(value): from those columns, `visits_clean_ma_4w` and
     `n_ma_4w_points` (d, d-7, d-14, d-21), `visits_clean_prev_week` (d-7), `ma_4w_prev_week`
-    (the moving average of day d-7, null when that day is absent) and the three percentages,
-    null when their divisor is 0 or absent.
+    (the moving average of day d-7, null when that day is absent).
+
+    footfall_pct_change(value, base): 100 * (value - base) / base, null when base is 0 or
+    null: the week-over-week changes and the deviation from the moving average.
 #}
 {% macro footfall_trend_lags(value) -%}
     lag({{ value }}, 1) over same_slot_by_date as lag_1_value,
