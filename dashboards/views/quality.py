@@ -7,6 +7,14 @@ import streamlit as st
 
 from dashboards import charts, context, controls, explain, page_data, queries, ui
 
+GRID_COLUMNS = [
+    "sensor",
+    "period_local",
+    "n_failed_hours",
+    "n_anomalous_hours",
+    "n_missing_hours",
+    "n_bad_hours",
+]
 TEST_STATUS_ICONS = {"pass": "✅", "success": "✅", "warn": "⚠️", "fail": "❌", "error": "❌"}
 
 
@@ -129,6 +137,12 @@ def main() -> None:
         st.altair_chart(charts.bad_hours_bars(over_time, grain), width="stretch")
     with right:
         st.altair_chart(charts.quality_lines(over_time, scale), width="stretch")
+    ui.download(
+        over_time[["store", "period_local", *queries.HOUR_COUNTS, "data_quality_pct"]].rename(
+            columns={"period_local": f"{grain}_start_local"}
+        ),
+        f"quality_by_{grain}_{start}_{end}",
+    )
     with st.expander("What the statuses mean"):
         st.markdown(explain.QUALITY)
 
@@ -140,6 +154,10 @@ def main() -> None:
         grid["sensor"] = grid["sensor_id"].map(sensor_names["sensor_name"])
         grid = charts.with_when(grid, hourly=False)
         st.altair_chart(charts.sensor_grid(grid, grain), width="stretch")
+        ui.download(
+            grid[GRID_COLUMNS].rename(columns={"period_local": f"{grain}_start_local"}),
+            f"bad_hours_{store}_{start}_{end}",
+        )
     by_sensor = data["by_sensor"]
     by_sensor["sensor"] = (by_sensor["store_id"] + ":" + by_sensor["sensor_id"].astype(str)).map(
         cat.sensor_labels()
