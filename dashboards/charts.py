@@ -32,6 +32,11 @@ STATUS_COLORS = {
     "closed": "#bab0ac",
 }
 HEIGHT = 340
+# Hourly axes: the date at midnight, the hour on the 24-hour clock otherwise.
+HOURLY_LABELS = (
+    "utchours(datum.value) == 0 ? utcFormat(datum.value, '%a %d %b')"
+    " : utcFormat(datum.value, '%H:%M')"
+)
 
 
 def color_scale(domain: Sequence[str]) -> alt.Scale:
@@ -45,7 +50,7 @@ def _time_x(field: str, hourly: bool, title: str | None = None) -> alt.X:
         f"{field}:T",
         title=title,
         scale=alt.Scale(type="utc"),
-        axis=alt.Axis(labelOverlap=True),
+        axis=alt.Axis(labelOverlap=True, labelExpr=HOURLY_LABELS) if hourly else alt.Axis(),
     )
 
 
@@ -87,8 +92,8 @@ def series_lines(
 
 
 def status_points(df: pd.DataFrame, *, y: str) -> alt.Chart:
-    """Marks on the hours whose reading was not used as is (failed, anomalous, missing)."""
-    bad = df[df["status"].isin(["failed", "anomalous", "missing"])]
+    """Marks on the open hours whose reading was not used as is (failed, anomalous, missing)."""
+    bad = df[df["status"].isin(["failed", "anomalous", "missing"]) & df["is_open_hour"]]
     return (
         alt.Chart(bad)
         .mark_point(filled=True, size=45)

@@ -283,7 +283,7 @@ def sensor_series(
     elif resolution == "hourly":
         sql = f"""
             select store_id, sensor_id, hour_start_local as period_local, hour_start_utc,
-                status, visits_raw, visits_expected, visits_clean
+                is_open_hour, status, visits_raw, visits_expected, visits_clean
             from fct_sensor_traffic_hourly
             where {where} and local_date between ? and ?
             order by store_id, sensor_id, hour_start_utc
