@@ -1,34 +1,80 @@
 {#
     The incremental window of a model, one row per store already modelled (docs block
-    `incremental_lookback`). Stores absent from the model are not listed: a `left join` to
-    this CTE and a null bound means "model everything".
+    `incremental_lookback`). A null bound means "model the store's whole history": the
+    models `left join` this CTE and keep every row of a store whose bound is null or absent
+    (a store seen for the first time), so a store that gained a sensor since the last run is
+    recomputed in full too (its new sensor's history would otherwise start at the window).
 
-    footfall_reprocess_from(extra_days): for hourly models, `reprocess_from_utc` = the store's
-    last modelled hour minus `footfall_lookback_days` (late or corrected readings) minus
-    `extra_days` (how far back a change can reach through the model's windows).
+    footfall_reprocess_from(extra_days, sensors): for hourly models, `reprocess_from_utc` =
+    the store's last modelled hour minus `footfall_lookback_days` (late or corrected
+    readings) minus `extra_days` (how far back a change can reach through the model's
+    windows). `sensors` says how the model counts a store's sensors at its last hour:
+    'rows' (one row per sensor-hour) or 'n_sensors' (a store-level column).
 
-    footfall_reprocess_from_date(extra_days): for daily models, `reprocess_from_date` = the
-    store's last modelled local date minus the same days, minus one more (a UTC bound of the
-    hourly models falls inside a local day).
+    footfall_reprocess_from_date(extra_days, sensors): the same for daily models,
+    `reprocess_from_date`, one day earlier still (a UTC bound of the hourly models falls
+    inside a local day).
 
+    The models that call them declare `-- depends_on: {{ ref('stg_simulator__sensors') }}`.
     Usage (inside `{% if is_incremental() %}`): reprocess as ({{ footfall_reprocess_from(56) }})
 #}
-{% macro footfall_reprocess_from(extra_days=0) -%}
-    select
-        store_id,
-        max(hour_start_utc)
-        - to_days({{ var('footfall_lookback_days') | int + extra_days | int }})
-        as reprocess_from_utc
-    from {{ this }}
-    group by store_id
+{% macro footfall_reprocess_from(extra_days=0, sensors='rows') -%}
+    {{ footfall_reprocess_window('hour_start_utc', extra_days, sensors) }}
 {%- endmacro %}
 
-{% macro footfall_reprocess_from_date(extra_days=0) -%}
+{% macro footfall_reprocess_from_date(extra_days=0, sensors='rows') -%}
+    {{ footfall_reprocess_window('local_date', extra_days + 1, sensors) }}
+{%- endmacro %}
+
+{% macro footfall_reprocess_window(time_column, days, sensors) -%}
+    {%- set n_days = var('footfall_lookback_days') | int + days | int -%}
+    {%- if time_column == 'local_date' -%}
+        {%- set bound = 'last_modelled.last_modelled - ' ~ n_days -%}
+        {%- set bound_name = 'reprocess_from_date' -%}
+    {%- else -%}
+        {%- set bound = 'last_modelled.last_modelled - to_days(' ~ n_days ~ ')' -%}
+        {%- set bound_name = 'reprocess_from_utc' -%}
+    {%- endif -%}
+    with
+
+    last_modelled as (
+        select
+            store_id,
+            max({{ time_column }}) as last_modelled
+        from {{ this }}
+        group by store_id
+    ),
+
+    modelled_sensors as (
+        select
+            this_rows.store_id,
+            {{ 'max(this_rows.n_sensors)' if sensors == 'n_sensors'
+                else 'count(distinct this_rows.sensor_id)' }} as n_sensors
+        from {{ this }} as this_rows
+        inner join last_modelled
+            on
+                this_rows.store_id = last_modelled.store_id
+                and this_rows.{{ time_column }} = last_modelled.last_modelled
+        group by this_rows.store_id
+    ),
+
+    sensors_now as (
+        select
+            store_id,
+            count(*) as n_sensors
+        from {{ ref('stg_simulator__sensors') }}
+        group by store_id
+    )
+
     select
-        store_id,
-        max(local_date)
-        - ({{ var('footfall_lookback_days') | int + extra_days | int + 1 }})::integer
-        as reprocess_from_date
-    from {{ this }}
-    group by store_id
+        last_modelled.store_id,
+        case
+            when coalesce(sensors_now.n_sensors, 0) <= modelled_sensors.n_sensors
+                then {{ bound }}
+        end as {{ bound_name }}
+    from last_modelled
+    inner join modelled_sensors
+        on last_modelled.store_id = modelled_sensors.store_id
+    left join sensors_now
+        on last_modelled.store_id = sensors_now.store_id
 {%- endmacro %}

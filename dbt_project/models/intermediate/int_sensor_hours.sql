@@ -6,6 +6,7 @@
         on_schema_change='fail',
     )
 }}
+-- depends_on: {{ ref('stg_simulator__sensors') }}
 -- The hour spine of every sensor: one row per sensor and hour of its store's calendar, with
 -- the reading of the hour when there is one. Hours without a reading are explicit, with
 -- reading_status 'missing'. Incremental: a run re-reads the last `footfall_lookback_days` days

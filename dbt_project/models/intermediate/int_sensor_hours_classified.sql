@@ -6,6 +6,7 @@
         on_schema_change='fail',
     )
 }}
+-- depends_on: {{ ref('stg_simulator__sensors') }}
 -- Every sensor-hour classified ok / failed / anomalous / closed / missing against its
 -- expected value, with its cleaned visits (docs: statuses, expected_value, cleaning_rule).
 --

@@ -6,6 +6,7 @@
         on_schema_change='fail',
     )
 }}
+-- depends_on: {{ ref('stg_simulator__sensors') }}
 -- Incremental: a run recomputes the days the hourly facts recomputed, with 28 more days of
 -- history for the trends (docs: incremental_lookback).
 -- One row per sensor and local day (23, 24 or 25 hours): the day's raw and clean visits, its

@@ -6,6 +6,7 @@
         on_schema_change='fail',
     )
 }}
+-- depends_on: {{ ref('stg_simulator__sensors') }}
 -- One row per sensor and UTC hour: raw and clean visits, the hour's status as counts, and the
 -- same-weekday, same-local-hour trend measures. Incremental like the classification it reads
 -- (the same 56-day reach), with 28 more days of history for the moving averages.

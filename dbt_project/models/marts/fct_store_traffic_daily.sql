@@ -6,6 +6,7 @@
         on_schema_change='fail',
     )
 }}
+-- depends_on: {{ ref('stg_simulator__sensors') }}
 -- Incremental: a run recomputes the days the hourly facts recomputed, with 28 more days of
 -- history for the trends (docs: incremental_lookback).
 -- One row per store and local day: its hours summed (23, 24 or 25 clock hours), sensor-hours
@@ -15,7 +16,7 @@ with
 
 {% if is_incremental() %}
     reprocess as (
-        {{ footfall_reprocess_from_date(56) }}
+        {{ footfall_reprocess_from_date(56, sensors='n_sensors') }}
     ),
 {% endif %}
 

@@ -6,6 +6,7 @@
         on_schema_change='fail',
     )
 }}
+-- depends_on: {{ ref('stg_simulator__sensors') }}
 -- Incremental: a run recomputes the hours the sensor facts recomputed, with 28 more days of
 -- history for the trends (docs: incremental_lookback).
 -- One row per store and UTC hour: its sensors summed, sensor-hours by status, and the
@@ -15,7 +16,7 @@ with
 
 {% if is_incremental() %}
     reprocess as (
-        {{ footfall_reprocess_from(56) }}
+        {{ footfall_reprocess_from(56, sensors='n_sensors') }}
     ),
 {% endif %}
 
