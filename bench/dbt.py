@@ -122,7 +122,11 @@ def _print_build(title: str, run: DbtRun, target_s: float) -> None:
         f"peak memory {run.peak_mb:,.0f} MB "
         f"(target <= {MEMORY_TARGET_MB:,.0f} MB: {_verdict(run.peak_mb <= MEMORY_TARGET_MB)})"
     )
-    print(f"  node time by kind: {run.by_kind()}")
+    running = float(run.run_results.get("elapsed_time", 0.0))
+    print(
+        f"  dbt start-up and parsing {run.seconds - running:.1f} s, running the nodes "
+        f"{running:.1f} s; node time by kind: {run.by_kind()}"
+    )
     print("  slowest nodes:")
     for seconds, unique_id in run.slowest():
         print(f"    {seconds:6.2f} s  {unique_id}")
