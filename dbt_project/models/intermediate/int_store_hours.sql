@@ -2,6 +2,11 @@
 -- midnight (its opening, or the `footfall_start_date` var when later) to its last loaded hour,
 -- with the local time, weekday and opening status of the hour. A local day has 23 or 25 rows
 -- at DST changes; the repeated local hour of an autumn change gets local_hour_occurrence 2.
+--
+-- The last loaded hour is the last hour the loader has read from the API for the store
+-- (stg_loader__load_progress), readings or not, so that a store whose sensors all went
+-- silent keeps getting hours, "missing" ones, which the silent alerts see (docs:
+-- spine_end). Without a record of the loader's progress, it is the store's last reading.
 with
 
 stores as (
@@ -12,11 +17,24 @@ readings as (
     select * from {{ ref('stg_simulator__sensor_readings') }}
 ),
 
-last_loaded as (
+load_progress as (
+    select * from {{ ref('stg_loader__load_progress') }}
+),
+
+last_reading as (
     select
         store_id,
-        max(reading_start_utc) as last_hour_start_utc
+        max(reading_start_utc) as last_reading_start_utc
     from readings
+    group by store_id
+),
+
+last_covered as (
+    select
+        store_id,
+        max(covered_until_utc) - interval 1 hour as last_covered_start_utc
+    from load_progress
+    where covered_until_utc > window_start_utc
     group by store_id
 ),
 
@@ -27,7 +45,11 @@ bounds as (
         stores.open_hour_local,
         stores.close_hour_local,
         stores.closed_isodow,
-        last_loaded.last_hour_start_utc,
+        -- greatest() skips nulls: either one alone will do
+        greatest(
+            last_covered.last_covered_start_utc,
+            last_reading.last_reading_start_utc
+        ) as last_hour_start_utc,
         -- local midnight of the first modelled day, as a UTC wall-clock timestamp
         timezone(
             'UTC',
@@ -37,8 +59,10 @@ bounds as (
             )
         ) as first_hour_start_utc
     from stores
-    inner join last_loaded
-        on stores.store_id = last_loaded.store_id
+    left join last_reading
+        on stores.store_id = last_reading.store_id
+    left join last_covered
+        on stores.store_id = last_covered.store_id
 ),
 
 hours as (
