@@ -16,6 +16,7 @@ Query = Callable[[str, Sequence[object]], pd.DataFrame]
 ALERT_TABLES = ("fct_alerts", "fct_sensor_health_daily", "fct_store_health_daily")
 RULE_LABELS = {
     "silent_sensor": "Silent sensor",
+    "silent_store": "Silent store",
     "sensor_failure_rate": "Sensor failures",
     "sensor_anomaly_rate": "Sensor anomalies",
     "sensor_traffic_drop": "Sensor traffic drop",

@@ -1,8 +1,15 @@
 -- One row per alert episode: a run of consecutive evaluations of one rule on one store or
--- sensor in which the rule fired (docs: alert_rules, alert_episodes). Each rule is first
--- evaluated per period (an open hour, or a local day), then consecutive firing periods are
--- grouped into episodes; an episode is resolved at the start of the next evaluated period in
--- which the rule did not fire, and open (resolved_at_utc null) while it still fires.
+-- sensor in which the rule fired (docs: alert_rules, alert_episodes). The daily rules are
+-- first evaluated per local day, then consecutive firing days are grouped into episodes; an
+-- episode is resolved at the start of the next evaluated day in which the rule did not fire,
+-- and open (resolved_at_utc null) while it still fires.
+--
+-- The silent rules (silent_sensor, silent_store) are evaluated per open hour, and an open
+-- hour with a reading ends a run of silent ones: each run of silent open hours long enough
+-- is one episode, resolved at the store's next open hour. They are found from the silent
+-- hours alone (a few thousand of the millions of sensor-hours), numbered by the store's open
+-- hours (every sensor has every hour of its store's calendar, int_sensor_hours), so no window
+-- runs over the hourly facts.
 {% set silent_warning = var('footfall_alert_silent_open_hours') %}
 {% set silent_critical = var('footfall_alert_silent_open_hours_critical') %}
 {% set min_open_hours = var('footfall_alert_rate_min_open_hours') %}
@@ -16,6 +23,10 @@ hourly as (
     select * from {{ ref('fct_sensor_traffic_hourly') }}
 ),
 
+store_hourly as (
+    select * from {{ ref('fct_store_traffic_hourly') }}
+),
+
 sensor_health as (
     select * from {{ ref('fct_sensor_health_daily') }}
 ),
@@ -24,69 +35,159 @@ store_health as (
     select * from {{ ref('fct_store_health_daily') }}
 ),
 
--- silent_sensor: consecutive open hours without a reading (failed or missing)
-open_hours as (
+-- The store's open hours, numbered: consecutive open hours have consecutive numbers (the
+-- closed hours between two open ones neither count nor break a run).
+store_open_hours as (
     select
         store_id,
-        sensor_id,
         hour_start_utc,
-        status in ('failed', 'missing') as is_silent
-    from hourly
+        row_number() over (
+            partition by store_id
+            order by hour_start_utc
+        ) as open_hour_number,
+        -- every sensor of the store without a reading
+        n_failed_hours + n_missing_hours = n_sensors as is_store_silent
+    from store_hourly
     where is_open_hour
 ),
 
+-- silent_sensor: consecutive open hours without a reading (failed or missing)
+silent_sensor_hours as (
+    select
+        hourly.store_id,
+        hourly.sensor_id,
+        hourly.hour_start_utc,
+        store_open_hours.open_hour_number
+    from hourly
+    inner join store_open_hours
+        on
+            hourly.store_id = store_open_hours.store_id
+            and hourly.hour_start_utc = store_open_hours.hour_start_utc
+    where
+        hourly.is_open_hour
+        and hourly.status in ('failed', 'missing')
+),
+
+silent_store_hours as (
+    select
+        store_id,
+        null::integer as sensor_id,
+        hour_start_utc,
+        open_hour_number
+    from store_open_hours
+    where is_store_silent
+),
+
+silent_hours as (
+    select
+        'silent_sensor' as rule,
+        *
+    from silent_sensor_hours
+    union all
+    select
+        'silent_store' as rule,
+        *
+    from silent_store_hours
+),
+
+-- Gaps and islands: within a run of consecutive numbers, number minus rank is constant.
 silent_runs as (
     select
         *,
-        -- a new run starts at every open hour with a reading
-        sum(case when is_silent then 0 else 1 end) over (
-            partition by store_id, sensor_id
-            order by hour_start_utc
-            rows between unbounded preceding and current row
-        ) as run_number
-    from open_hours
+        open_hour_number - row_number() over (
+            partition by rule, store_id, sensor_id
+            order by open_hour_number
+        ) as run_key
+    from silent_hours
 ),
 
 silent_counts as (
     select
         *,
-        count_if(is_silent) over (
-            partition by store_id, sensor_id, run_number
-            order by hour_start_utc
-            rows between unbounded preceding and current row
+        row_number() over (
+            partition by rule, store_id, sensor_id, run_key
+            order by open_hour_number
         ) as n_silent_open_hours,
-        min(case when is_silent then hour_start_utc end) over (
-            partition by store_id, sensor_id, run_number
+        min(hour_start_utc) over (
+            partition by rule, store_id, sensor_id, run_key
         ) as silent_since_utc
     from silent_runs
 ),
 
-silent_sensor as (
+silent_episodes as (
     select
-        'silent_sensor' as rule,
-        case
-            when n_silent_open_hours >= {{ silent_critical }} then 'critical' else 'warning'
-        end as severity,
+        rule,
         store_id,
         sensor_id,
-        hour_start_utc as period_start_utc,
-        hour_start_utc + interval 1 hour as period_end_utc,
-        is_silent and n_silent_open_hours >= {{ silent_warning }} as is_firing,
-        n_silent_open_hours::double as measured_value,
-        (
-            case
-                when n_silent_open_hours >= {{ silent_critical }} then {{ silent_critical }}
-                else {{ silent_warning }}
-            end
-        )::double as threshold,
-        format(
-            'sensor {}/{} has given no reading for {} open hours (since {} UTC)',
-            store_id,
-            sensor_id,
-            n_silent_open_hours,
-            strftime(silent_since_utc, '%Y-%m-%d %H:%M')
-        ) as message
+        -- the open hour in which the run reached the threshold
+        min(hour_start_utc) as opened_at_utc,
+        max(hour_start_utc) + interval 1 hour as last_seen_utc,
+        max(open_hour_number) as last_open_hour_number,
+        max(n_silent_open_hours) as n_silent_open_hours,
+        min(silent_since_utc) as silent_since_utc,
+        count(*) as n_periods
     from silent_counts
+    where n_silent_open_hours >= {{ silent_warning }}
+    group by
+        rule,
+        store_id,
+        sensor_id,
+        run_key
+),
+
+silent_episodes_resolved as (
+    select
+        silent_episodes.*,
+        -- the store's next open hour (there is none yet while the run goes on)
+        next_open_hour.hour_start_utc as resolved_at_utc,
+        case
+            when silent_episodes.rule = 'silent_store' then 'critical'
+            when silent_episodes.n_silent_open_hours >= {{ silent_critical }} then 'critical'
+            else 'warning'
+        end as severity,
+        case
+            when silent_episodes.rule = 'silent_store' then {{ silent_warning }}
+            when silent_episodes.n_silent_open_hours >= {{ silent_critical }}
+                then {{ silent_critical }}
+            else {{ silent_warning }}
+        end as threshold
+    from silent_episodes
+    left join store_open_hours as next_open_hour
+        on
+            silent_episodes.store_id = next_open_hour.store_id
+            and silent_episodes.last_open_hour_number + 1 = next_open_hour.open_hour_number
+),
+
+silent_alerts as (
+    select
+        rule,
+        store_id,
+        sensor_id,
+        opened_at_utc,
+        last_seen_utc,
+        resolved_at_utc,
+        severity,
+        n_silent_open_hours::double as measured_value,
+        threshold::double as threshold,
+        case
+            when rule = 'silent_store'
+                then format(
+                    'store {} has given no reading from any sensor for {} open hours'
+                    || ' (since {} UTC)',
+                    store_id,
+                    n_silent_open_hours,
+                    strftime(silent_since_utc, '%Y-%m-%d %H:%M')
+                )
+            else format(
+                'sensor {}/{} has given no reading for {} open hours (since {} UTC)',
+                store_id,
+                sensor_id,
+                n_silent_open_hours,
+                strftime(silent_since_utc, '%Y-%m-%d %H:%M')
+            )
+        end as message,
+        n_periods
+    from silent_episodes_resolved
 ),
 
 -- the store-wide drop, used to keep the sensor-level traffic rules quiet on its days
@@ -237,9 +338,7 @@ store_below_floor as (
         and visits_estimated is not null
 ),
 
-evaluations as (
-    select * from silent_sensor
-    union all
+daily_evaluations as (
     select * from sensor_failure_rate
     union all
     select * from sensor_anomaly_rate
@@ -264,10 +363,10 @@ sequenced as (
             partition by rule, store_id, sensor_id
             order by period_start_utc
         ) as next_period_start_utc
-    from evaluations
+    from daily_evaluations
 ),
 
-episodes as (
+daily_alerts as (
     select
         rule,
         store_id,
@@ -291,6 +390,36 @@ episodes as (
         store_id,
         sensor_id,
         episode_number
+),
+
+episodes as (
+    select
+        rule,
+        store_id,
+        sensor_id,
+        opened_at_utc,
+        last_seen_utc,
+        resolved_at_utc,
+        severity,
+        measured_value,
+        threshold,
+        message,
+        n_periods
+    from silent_alerts
+    union all
+    select
+        rule,
+        store_id,
+        sensor_id,
+        opened_at_utc,
+        last_seen_utc,
+        resolved_at_utc,
+        severity,
+        measured_value,
+        threshold,
+        message,
+        n_periods
+    from daily_alerts
 ),
 
 final as (

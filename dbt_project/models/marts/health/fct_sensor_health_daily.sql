@@ -1,14 +1,47 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['store_id', 'sensor_id', 'local_date'],
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('stg_simulator__sensors') }}
 -- One row per sensor and local day: how the sensor behaved (failure and anomaly rates over its
 -- open hours, silent open hours) and how much it counted against its same-weekday baseline
 -- (docs: sensor_health, traffic_vs_baseline). Input of the alert rules (fct_alerts).
+-- Incremental: a run recomputes the days the hourly facts recomputed (docs:
+-- incremental_lookback); a day depends on its own hours only.
 with
 
+{% if is_incremental() %}
+    reprocess as (
+        {{ footfall_reprocess_from_date(56) }}
+    ),
+{% endif %}
+
 hourly as (
-    select * from {{ ref('fct_sensor_traffic_hourly') }}
+    select hourly.*
+    from {{ ref('fct_sensor_traffic_hourly') }} as hourly
+    {% if is_incremental() %}
+        left join reprocess
+            on hourly.store_id = reprocess.store_id
+        where
+            reprocess.reprocess_from_date is null
+            or hourly.local_date >= reprocess.reprocess_from_date
+    {% endif %}
 ),
 
 traffic_daily as (
-    select * from {{ ref('fct_sensor_traffic_daily') }}
+    select traffic_daily.*
+    from {{ ref('fct_sensor_traffic_daily') }} as traffic_daily
+    {% if is_incremental() %}
+        left join reprocess
+            on traffic_daily.store_id = reprocess.store_id
+        where
+            reprocess.reprocess_from_date is null
+            or traffic_daily.local_date >= reprocess.reprocess_from_date
+    {% endif %}
 ),
 
 open_hours as (
