@@ -1,15 +1,15 @@
 -- One row per alert episode: a run of consecutive evaluations of one rule on one store or
--- sensor in which the rule fired (docs: alert_rules, alert_episodes). The daily rules are
--- first evaluated per local day, then consecutive firing days are grouped into episodes; an
--- episode is resolved at the start of the next evaluated day in which the rule did not fire,
--- and open (resolved_at_utc null) while it still fires.
+-- sensor in which the rule fired (docs: alert_rules, alert_episodes); resolved at the start
+-- of the next evaluated period in which the rule did not fire, open (resolved_at_utc null)
+-- while it still fires.
 --
--- The silent rules (silent_sensor, silent_store) are evaluated per open hour, and an open
--- hour with a reading ends a run of silent ones: each run of silent open hours long enough
--- is one episode, resolved at the store's next open hour. They are found from the silent
--- hours alone (a few thousand of the millions of sensor-hours), numbered by the store's open
--- hours (every sensor has every hour of its store's calendar, int_sensor_hours), so no window
--- runs over the hourly facts.
+-- The silent rules (silent_sensor, silent_store) are evaluated per open hour: each run of
+-- silent open hours long enough is one episode, resolved at the store's next open hour. The
+-- daily rules are evaluated per local day: the firing days that follow the same quiet day
+-- are one episode, resolved at the next quiet day. Both are found from the few silent hours
+-- and firing days alone, never with a window over the millions of sensor-hours or the
+-- hundreds of thousands of evaluated days: the model is rebuilt on every run, in well under
+-- a second on the default fleet's full history.
 {% set silent_warning = var('footfall_alert_silent_open_hours') %}
 {% set silent_critical = var('footfall_alert_silent_open_hours_critical') %}
 {% set min_open_hours = var('footfall_alert_rate_min_open_hours') %}
@@ -212,25 +212,18 @@ sensor_days as (
             and sensor_health.local_date = store_drop_days.local_date
 ),
 
+-- The daily rules, one row per evaluated day: firing or not, and what was measured. The
+-- messages are written once per episode, below.
 sensor_failure_rate as (
     select
         'sensor_failure_rate' as rule,
-        'warning' as severity,
         store_id,
         sensor_id,
+        local_date,
         day_start_utc as period_start_utc,
         day_end_utc as period_end_utc,
         failure_rate_pct > {{ failure_pct }} as is_firing,
-        failure_rate_pct as measured_value,
-        {{ failure_pct }}::double as threshold,
-        format(
-            'sensor {}/{} failed in {:.1f} % of its open hours on {} (alert above {} %)',
-            store_id,
-            sensor_id,
-            failure_rate_pct,
-            strftime(local_date, '%Y-%m-%d'),
-            {{ failure_pct }}
-        ) as message
+        failure_rate_pct as measured_value
     from sensor_days
     where n_open_hours >= {{ min_open_hours }}
 ),
@@ -238,23 +231,13 @@ sensor_failure_rate as (
 sensor_anomaly_rate as (
     select
         'sensor_anomaly_rate' as rule,
-        'warning' as severity,
         store_id,
         sensor_id,
+        local_date,
         day_start_utc as period_start_utc,
         day_end_utc as period_end_utc,
         anomaly_rate_pct > {{ anomaly_pct }} as is_firing,
-        anomaly_rate_pct as measured_value,
-        {{ anomaly_pct }}::double as threshold,
-        format(
-            'sensor {}/{}: {:.1f} % of its open-hour readings were anomalous on {}'
-            || ' (alert above {} %)',
-            store_id,
-            sensor_id,
-            anomaly_rate_pct,
-            strftime(local_date, '%Y-%m-%d'),
-            {{ anomaly_pct }}
-        ) as message
+        anomaly_rate_pct as measured_value
     from sensor_days
     where
         n_observed_open_hours >= {{ min_open_hours }}
@@ -264,23 +247,13 @@ sensor_anomaly_rate as (
 sensor_traffic_drop as (
     select
         'sensor_traffic_drop' as rule,
-        'warning' as severity,
         store_id,
         sensor_id,
+        local_date,
         day_start_utc as period_start_utc,
         day_end_utc as period_end_utc,
         traffic_vs_baseline_pct < 100 - {{ drop_pct }} as is_firing,
-        traffic_vs_baseline_pct as measured_value,
-        (100 - {{ drop_pct }})::double as threshold,
-        format(
-            'sensor {}/{} counted {:.1f} % of its same-weekday baseline on {}'
-            || ' (alert below {} %)',
-            store_id,
-            sensor_id,
-            traffic_vs_baseline_pct,
-            strftime(local_date, '%Y-%m-%d'),
-            100 - {{ drop_pct }}
-        ) as message
+        traffic_vs_baseline_pct as measured_value
     from sensor_days
     where
         n_baseline_hours >= {{ drop_min_hours }}
@@ -291,21 +264,13 @@ sensor_traffic_drop as (
 store_traffic_drop as (
     select
         'store_traffic_drop' as rule,
-        'critical' as severity,
         store_id,
         null::integer as sensor_id,
+        local_date,
         day_start_utc as period_start_utc,
         day_end_utc as period_end_utc,
         traffic_vs_baseline_pct < 100 - {{ drop_pct }} as is_firing,
-        traffic_vs_baseline_pct as measured_value,
-        (100 - {{ drop_pct }})::double as threshold,
-        format(
-            'store {} counted {:.1f} % of its same-weekday baseline on {} (alert below {} %)',
-            store_id,
-            traffic_vs_baseline_pct,
-            strftime(local_date, '%Y-%m-%d'),
-            100 - {{ drop_pct }}
-        ) as message
+        traffic_vs_baseline_pct as measured_value
     from store_health
     where
         n_baseline_hours >= {{ drop_min_hours }}
@@ -315,27 +280,27 @@ store_traffic_drop as (
 store_below_floor as (
     select
         'store_below_floor' as rule,
-        'critical' as severity,
         store_id,
         null::integer as sensor_id,
+        local_date,
         day_start_utc as period_start_utc,
         day_end_utc as period_end_utc,
         visits_estimated < floor_visits as is_firing,
-        visits_estimated as measured_value,
-        floor_visits as threshold,
-        format(
-            'store {} had {:,.0f} visits on {}, below its floor of {:,.0f}',
-            store_id,
-            visits_estimated,
-            strftime(local_date, '%Y-%m-%d'),
-            floor_visits
-        ) as message
+        visits_estimated as measured_value
     from store_health
     where
         is_complete_day
         and is_open_day
         and floor_visits > 0
         and visits_estimated is not null
+),
+
+store_floors as (
+    select
+        store_id,
+        local_date,
+        floor_visits
+    from store_health
 ),
 
 daily_evaluations as (
@@ -350,46 +315,176 @@ daily_evaluations as (
     select * from store_below_floor
 ),
 
-sequenced as (
-    select
-        *,
-        -- consecutive firing periods share an episode number
-        sum(case when is_firing then 0 else 1 end) over (
-            partition by rule, store_id, sensor_id
-            order by period_start_utc
-            rows between unbounded preceding and current row
-        ) as episode_number,
-        lead(period_start_utc) over (
-            partition by rule, store_id, sensor_id
-            order by period_start_utc
-        ) as next_period_start_utc
+-- Episodes from the firing days alone (a handful of the hundreds of thousands of evaluated
+-- days): the firing days that follow the same last quiet day (an evaluated day that did not
+-- fire) are consecutive, one episode, resolved at the first quiet day after its last one.
+firing_days as (
+    select *
     from daily_evaluations
+    where is_firing
 ),
 
-daily_alerts as (
+quiet_days as (
+    select
+        rule,
+        store_id,
+        sensor_id,
+        period_start_utc
+    from daily_evaluations
+    where not is_firing
+),
+
+firing_after_quiet as (
+    select
+        firing_days.rule,
+        firing_days.store_id,
+        firing_days.sensor_id,
+        firing_days.local_date,
+        firing_days.period_start_utc,
+        firing_days.period_end_utc,
+        firing_days.measured_value,
+        max(quiet_days.period_start_utc) as last_quiet_before_utc
+    from firing_days
+    left join quiet_days
+        on
+            firing_days.rule = quiet_days.rule
+            and firing_days.store_id = quiet_days.store_id
+            and firing_days.sensor_id is not distinct from quiet_days.sensor_id
+            and firing_days.period_start_utc > quiet_days.period_start_utc
+    group by
+        firing_days.rule,
+        firing_days.store_id,
+        firing_days.sensor_id,
+        firing_days.local_date,
+        firing_days.period_start_utc,
+        firing_days.period_end_utc,
+        firing_days.measured_value
+),
+
+firing_runs as (
     select
         rule,
         store_id,
         sensor_id,
         min(period_start_utc) as opened_at_utc,
+        max(period_start_utc) as last_period_start_utc,
         max(period_end_utc) as last_seen_utc,
-        -- the last period's next start (the latest of them), null while the episode fires
-        case
-            when count(next_period_start_utc) = count(*) then max(next_period_start_utc)
-        end as resolved_at_utc,
-        case when bool_or(severity = 'critical') then 'critical' else 'warning' end
-            as severity,
+        -- what the episode's last period measured, and on which day
         arg_max(measured_value, period_start_utc) as measured_value,
-        arg_max(threshold, period_start_utc) as threshold,
-        arg_max(message, period_start_utc) as message,
+        arg_max(local_date, period_start_utc) as local_date,
         count(*) as n_periods
-    from sequenced
-    where is_firing
+    from firing_after_quiet
     group by
         rule,
         store_id,
         sensor_id,
-        episode_number
+        last_quiet_before_utc
+),
+
+daily_episodes as (
+    select
+        firing_runs.rule,
+        firing_runs.store_id,
+        firing_runs.sensor_id,
+        firing_runs.opened_at_utc,
+        firing_runs.last_seen_utc,
+        -- null while no evaluated day after the episode is quiet: it still fires
+        min(quiet_days.period_start_utc) as resolved_at_utc,
+        firing_runs.measured_value,
+        firing_runs.local_date,
+        firing_runs.n_periods
+    from firing_runs
+    left join quiet_days
+        on
+            firing_runs.rule = quiet_days.rule
+            and firing_runs.store_id = quiet_days.store_id
+            and firing_runs.sensor_id is not distinct from quiet_days.sensor_id
+            and firing_runs.last_period_start_utc < quiet_days.period_start_utc
+    group by
+        firing_runs.rule,
+        firing_runs.store_id,
+        firing_runs.sensor_id,
+        firing_runs.opened_at_utc,
+        firing_runs.last_seen_utc,
+        firing_runs.measured_value,
+        firing_runs.local_date,
+        firing_runs.n_periods
+),
+
+daily_alerts as (
+    select
+        daily_episodes.rule,
+        daily_episodes.store_id,
+        daily_episodes.sensor_id,
+        daily_episodes.opened_at_utc,
+        daily_episodes.last_seen_utc,
+        daily_episodes.resolved_at_utc,
+        case
+            when daily_episodes.rule like 'store%' then 'critical' else 'warning'
+        end as severity,
+        daily_episodes.measured_value,
+        case daily_episodes.rule
+            when 'sensor_failure_rate' then {{ failure_pct }}
+            when 'sensor_anomaly_rate' then {{ anomaly_pct }}
+            when 'store_below_floor' then store_floors.floor_visits
+            else 100 - {{ drop_pct }}
+        end::double as threshold,
+        case daily_episodes.rule
+            when 'sensor_failure_rate'
+                then format(
+                    'sensor {}/{} failed in {:.1f} % of its open hours on {}'
+                    || ' (alert above {} %)',
+                    daily_episodes.store_id,
+                    daily_episodes.sensor_id,
+                    daily_episodes.measured_value,
+                    strftime(daily_episodes.local_date, '%Y-%m-%d'),
+                    {{ failure_pct }}
+                )
+            when 'sensor_anomaly_rate'
+                then format(
+                    'sensor {}/{}: {:.1f} % of its open-hour readings were anomalous on {}'
+                    || ' (alert above {} %)',
+                    daily_episodes.store_id,
+                    daily_episodes.sensor_id,
+                    daily_episodes.measured_value,
+                    strftime(daily_episodes.local_date, '%Y-%m-%d'),
+                    {{ anomaly_pct }}
+                )
+            when 'sensor_traffic_drop'
+                then format(
+                    'sensor {}/{} counted {:.1f} % of its same-weekday baseline on {}'
+                    || ' (alert below {} %)',
+                    daily_episodes.store_id,
+                    daily_episodes.sensor_id,
+                    daily_episodes.measured_value,
+                    strftime(daily_episodes.local_date, '%Y-%m-%d'),
+                    100 - {{ drop_pct }}
+                )
+            when 'store_traffic_drop'
+                then format(
+                    'store {} counted {:.1f} % of its same-weekday baseline on {}'
+                    || ' (alert below {} %)',
+                    daily_episodes.store_id,
+                    daily_episodes.measured_value,
+                    strftime(daily_episodes.local_date, '%Y-%m-%d'),
+                    100 - {{ drop_pct }}
+                )
+            when 'store_below_floor'
+                then format(
+                    'store {} had {:,.0f} visits on {}, below its floor of {:,.0f}',
+                    daily_episodes.store_id,
+                    daily_episodes.measured_value,
+                    strftime(daily_episodes.local_date, '%Y-%m-%d'),
+                    store_floors.floor_visits
+                )
+        end as message,
+        daily_episodes.n_periods
+    from daily_episodes
+    left join store_floors
+        on
+            daily_episodes.rule = 'store_below_floor'
+            and daily_episodes.store_id = store_floors.store_id
+            and daily_episodes.local_date = store_floors.local_date
 ),
 
 episodes as (
