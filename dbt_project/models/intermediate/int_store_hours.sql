@@ -1,3 +1,11 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['store_id', 'hour_start_utc'],
+        on_schema_change='fail',
+    )
+}}
 -- The hour calendar of each store: one row per UTC hour from the store's first modelled local
 -- midnight (its opening, or the `footfall_start_date` var when later) to its last loaded hour,
 -- with the local time, weekday and opening status of the hour. A local day has 23 or 25 rows
@@ -7,6 +15,9 @@
 -- (stg_loader__load_progress), readings or not, so that a store whose sensors all went
 -- silent keeps getting hours, "missing" ones, which the silent alerts see (docs:
 -- spine_end). Without a record of the loader's progress, it is the store's last reading.
+--
+-- Incremental: an hour's calendar row depends on the hour and the store's description only,
+-- so a run appends the hours after the store's last modelled one (a new store in full).
 with
 
 stores as (
@@ -37,6 +48,16 @@ last_covered as (
     where covered_until_utc > window_start_utc
     group by store_id
 ),
+
+{% if is_incremental() %}
+    last_modelled as (
+        select
+            store_id,
+            max(hour_start_utc) as last_modelled_utc
+        from {{ this }}
+        group by store_id
+    ),
+{% endif %}
 
 bounds as (
     select
@@ -79,15 +100,29 @@ hours as (
     where first_hour_start_utc <= last_hour_start_utc
 ),
 
+-- In an incremental run, only the hours after the store's last modelled one.
+new_hours as (
+    select hours.*
+    from hours
+    {% if is_incremental() %}
+        left join last_modelled
+            on hours.store_id = last_modelled.store_id
+        where
+            last_modelled.last_modelled_utc is null
+            or hours.hour_start_utc > last_modelled.last_modelled_utc
+    {% endif %}
+),
+
 localised as (
     select
         store_id,
         hour_start_utc,
+        timezone,
         timezone(timezone, timezone('UTC', hour_start_utc)) as hour_start_local,
         open_hour_local,
         close_hour_local,
         closed_isodow
-    from hours
+    from new_hours
 ),
 
 calendar as (
@@ -98,9 +133,15 @@ calendar as (
         hour_start_local::date as local_date,
         (hour_start_local::date - date '1970-01-01')::integer as local_day_number,
         hour(hour_start_local)::integer as local_hour,
-        row_number() over (
-            partition by store_id, hour_start_local
-            order by hour_start_utc
+        -- 2 when the previous UTC hour had the same local time: the repeated hour
+        (
+            case
+                when
+                    timezone(timezone, timezone('UTC', hour_start_utc - interval 1 hour))
+                    = hour_start_local
+                    then 2
+                else 1
+            end
         )::integer as local_hour_occurrence,
         isodow(hour_start_local)::integer as isodow,
         open_hour_local,
