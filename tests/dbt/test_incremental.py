@@ -3,7 +3,10 @@
 A copy of the shared small warehouse gets new data: the simulator's clock moves on by two and
 a half days, and late data arrive too (London's readings of a Saturday afternoon already
 loaded now count 50 % more, as a corrected feed would say); the loader runs again from its
-watermark, re-reading the last 48 hours. Then one copy is built incrementally and another with
+watermark, re-reading the last 48 hours. Madrid's only sensor goes silent for the last 20
+hours of the new data (an outage still going on), so the store's feed stops before the
+load's end: its hours must still run to the end of what the loader read, as missing hours
+that the silent alerts see. Then one copy is built incrementally and another with
 `--full-refresh`, and their marts are compared table by table.
 """
 
@@ -27,6 +30,9 @@ LATE_STORE = "london"
 LATE_START_BEFORE = timedelta(hours=38)
 LATE_HOURS = 6
 LOADER_ENV = {"FOOTFALL_LOADER_OVERLAP_HOURS": "48"}
+# A silent store: Madrid's single sensor reports nothing in the last SILENT_HOURS of the load.
+SILENT_STORE = "madrid"
+SILENT_HOURS = 20
 
 
 def late_window(previous_now: datetime) -> tuple[datetime, datetime]:
@@ -47,12 +53,24 @@ def late_data(previous_now: datetime) -> dict[str, object]:
     }
 
 
+def silent_tail(now: datetime) -> dict[str, object]:
+    """A simulator scenario: SILENT_STORE's sensor 0 out from SILENT_HOURS before now, on and on."""
+    return {
+        "kind": "outage",
+        "store_id": SILENT_STORE,
+        "sensor_id": 0,
+        "start_utc": iso_utc(now - timedelta(hours=SILENT_HOURS)),
+        "end_utc": iso_utc(now + timedelta(days=30)),
+    }
+
+
 @pytest.fixture(scope="module")
 def builds(small_warehouse: Chain, tmp_path_factory: pytest.TempPathFactory) -> tuple[Chain, Chain]:
     """(incremental, full refresh): the same raw data, the marts built both ways."""
+    now = small_warehouse.now + ADVANCE
     loaded = small_warehouse.copy(tmp_path_factory.mktemp("incremental")).load(
-        small_warehouse.now + ADVANCE,
-        scenarios=[late_data(small_warehouse.now)],
+        now,
+        scenarios=[late_data(small_warehouse.now), silent_tail(now)],
         loader_env=LOADER_ENV,
     )
     refreshed = loaded.copy(tmp_path_factory.mktemp("full_refresh")).dbt_build("--full-refresh")
@@ -109,6 +127,34 @@ def test_incremental_build_adds_the_new_hours(builds: tuple[Chain, Chain]) -> No
         for name in ["fct_sensor_traffic_hourly", "fct_store_traffic_hourly"]:
             (latest,) = con.execute(f"select max(hour_start_utc) from {name}").fetchone()
             assert latest == last_hour, f"{name} ends at {latest}, the data at {last_hour}"
+
+
+def test_a_silent_store_keeps_its_hours_to_the_end_of_the_load(builds: tuple[Chain, Chain]) -> None:
+    """The spine runs to the last hour the loader read, not to the store's last reading."""
+    last_hour = (builds[0].now - timedelta(hours=1)).replace(tzinfo=None)
+    silent_since = last_hour - timedelta(hours=SILENT_HOURS - 1)
+    for chain in builds:
+        with chain.connect() as con:
+            (last_reading,) = con.execute(
+                "select max(last_reading_utc) from dim_sensors where store_id = ?", [SILENT_STORE]
+            ).fetchone()
+            tail = con.execute(
+                """
+                select hour_start_utc, status from fct_sensor_traffic_hourly
+                where store_id = ? and hour_start_utc >= ? order by hour_start_utc
+                """,
+                [SILENT_STORE, silent_since],
+            ).fetchall()
+            alerts = con.execute(
+                "select rule, severity from fct_alerts where store_id = ? and is_open",
+                [SILENT_STORE],
+            ).fetchall()
+        assert last_reading == silent_since - timedelta(hours=1), "the feed did not stop"
+        assert [t for t, _ in tail] == [
+            silent_since + timedelta(hours=h) for h in range(SILENT_HOURS)
+        ], f"{SILENT_STORE}'s hours stop at {tail[-1][0] if tail else None}, not at {last_hour}"
+        assert {status for _, status in tail} == {"missing"}
+        assert sorted(alerts) == [("silent_sensor", "warning"), ("silent_store", "critical")]
 
 
 def test_late_data_reach_the_marts(small_warehouse: Chain, builds: tuple[Chain, Chain]) -> None:
