@@ -13,11 +13,12 @@ from footfall.alerts import history
 
 RULES_HELP = """
 **Silent sensor**: no reading (failed or missing) for several open hours in a row (warning
-from 3, critical from 10). **Sensor failures / anomalies**: more than 30 % of a sensor's open
-hours failed, or more than 50 % of its readings were anomalous, in a day. **Traffic drop**:
-a sensor or a store counted less than half of its same-weekday baseline over the hours it
-reported (a store-wide drop is critical, and its sensors are then not alerted one by one).
-**Below its floor**: a store's complete day under a fixed number of visits (critical).
+from 3, critical from 10). **Silent store**: none of a store's sensors gave a reading for
+several open hours in a row (critical). **Sensor failures / anomalies**: more than 30 % of a
+sensor's open hours failed, or more than 50 % of its readings were anomalous, in a day.
+**Traffic drop**: a sensor or a store counted less than half of its same-weekday baseline over
+the hours it reported (a store-wide drop is critical, and its sensors are then not alerted
+one by one). **Below its floor**: a store's complete day under a fixed number of visits (critical).
 
 Drops are measured on the **raw** counts: cleaning replaces a reading below half of its
 expected value by the expected value, which would hide a real collapse of traffic.
@@ -82,7 +83,8 @@ def timeline(eps: pd.DataFrame) -> alt.Chart:
                 "rule:N",
                 title="Rule",
                 scale=alt.Scale(
-                    domain=list(history.RULE_LABELS.values()), range=list(charts.PALETTE[:6])
+                    domain=list(history.RULE_LABELS.values()),
+                    range=list(charts.PALETTE[: len(history.RULE_LABELS)]),
                 ),
             ),
             opacity=alt.Opacity(
