@@ -41,6 +41,7 @@ QUERY_TARGET_MS = 300.0
 RENDER_TARGET_S = 3.0
 PAGE_PATHS = {"overview": "", "stores": "stores", "sensors": "sensors", "trends": "trends"}
 PAGE_PATHS["quality"] = "quality"
+PAGE_PATHS["alerts"] = "alerts"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

@@ -14,6 +14,7 @@ import pandas as pd
 
 from dashboards import queries
 from dashboards.queries import Catalog, Query
+from footfall.alerts import history
 
 
 @dataclass(frozen=True)
@@ -100,12 +101,23 @@ def quality(q: Query, cat: Catalog, sel: Selection) -> dict[str, pd.DataFrame]:
     return out
 
 
+def alerts(q: Query, cat: Catalog, sel: Selection) -> dict[str, pd.DataFrame]:
+    """What the Alerts page reads: open alerts, episodes, store and sensor health."""
+    return {
+        "open": history.open_alerts(q, sel.stores),
+        "episodes": history.episodes(q, sel.stores, sel.start, sel.end),
+        "store_health": history.store_health(q, sel.stores, sel.start, sel.end),
+        "sensor_health": history.sensor_health(q, sel.stores[0], sel.start, sel.end),
+    }
+
+
 PAGES: dict[str, object] = {
     "overview": overview,
     "stores": stores,
     "sensors": sensors,
     "trends": trends,
     "quality": quality,
+    "alerts": alerts,
 }
 
 
