@@ -47,7 +47,7 @@ docs: setup ## dbt docs generate
 	$(BIN)/dbt docs generate
 
 docs-serve: docs ## dbt docs serve (127.0.0.1:8080)
-	$(BIN)/dbt docs serve --host 127.0.0.1 --port 8080
+	$(BIN)/dbt docs serve --host 127.0.0.1 --port 8080 --no-browser
 
 dashboard: setup ## serve the Streamlit dashboard (FOOTFALL_DASHBOARD_PORT)
 	$(BIN)/python -m dashboards
