@@ -16,6 +16,7 @@ that has never seen the dashboard is printed too.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -23,16 +24,14 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.request
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from bench.loader import NOW, _free_port, simulator
+from bench.loader import NOW, simulator
 from dashboards import page_data, queries, snapshot
-from footfall import settings
+from footfall import services, settings
 from footfall.publish import publish
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -146,33 +145,9 @@ def query_times(serving: Path) -> dict[str, float]:
     return times
 
 
-@contextmanager
-def dashboard(serving: Path, port: int) -> Iterator[str]:
+def dashboard(serving: Path, port: int) -> contextlib.AbstractContextManager[str]:
     """`python -m dashboards` on the port over the snapshot; yields its URL."""
-    env = {**os.environ, "FOOTFALL_SERVING": str(serving)}
-    env |= {"FOOTFALL_DASHBOARD_HOST": "127.0.0.1", "FOOTFALL_DASHBOARD_PORT": str(port)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dashboards"],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the dashboard did not start") from None
-                time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    return services.dashboard({"FOOTFALL_SERVING": str(serving)}, port=port)
 
 
 def _visit(context, url: str) -> float:
@@ -193,7 +168,7 @@ def render_times(serving: Path) -> tuple[float, dict[str, float]]:
     chromium = settings.dashboard().chromium
     if not chromium.exists():
         raise RuntimeError(f"Chromium is not at {chromium}: run `make browser`")
-    port = _free_port()  # one address, so that the browser's cache serves every server
+    port = services.free_port()  # one address, so that the browser's cache serves every server
     times = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)

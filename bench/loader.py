@@ -9,15 +9,15 @@ year of the fleet (the original downloader took 10 to 12 minutes for that) and t
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from footfall import services
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOW = "2026-11-01T00:00:00Z"
@@ -29,40 +29,11 @@ INCREMENTAL_TARGET_S = 2.0
 ORIGINAL_YEAR_S = (600.0, 720.0)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def simulator(now: str) -> Iterator[str]:
     """A simulator of the default fleet whose clock stands at `now`; yields its URL."""
-    port = _free_port()
-    env = {**os.environ, "FOOTFALL_SIM_NOW": now, "FOOTFALL_SIM_PORT": str(port)}
-    env["FOOTFALL_SIM_HOST"] = "127.0.0.1"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "simulator"],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=1):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the simulator did not start") from None
-                time.sleep(0.1)
+    with services.simulator({"FOOTFALL_SIM_NOW": now}) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def load(url: str, warehouse: Path, *args: str) -> tuple[float, float, float, str]:

@@ -8,18 +8,14 @@ per request, about 500 readings/s: the ratio is printed.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import orjson
 
+from footfall import services
 from simulator.fleet import default_fleet, fleet
 from simulator.model import ModelConfig, generate
 from simulator.profile import Profile
@@ -46,36 +42,6 @@ def _generate_fleet(config: ModelConfig) -> int:
     return sum(
         len(generate(s, "2000-01-01", NOW, config=config)["visits"]) for s in default_fleet()
     )
-
-
-@contextlib.contextmanager
-def _simulator(env: dict[str, str]) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    full = {**os.environ, **env, "FOOTFALL_SIM_HOST": "127.0.0.1", "FOOTFALL_SIM_PORT": str(port)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "simulator"],
-        cwd=REPO_ROOT,
-        env=full,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                err = proc.stderr.read().decode() if proc.stderr else ""
-                raise RuntimeError(f"the simulator did not start: {err}")
-            time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _fetch_fleet(url: str, page_size: int) -> tuple[int, int]:
@@ -130,7 +96,7 @@ def run() -> None:
     )
 
     print("over loopback HTTP (python -m simulator, realistic profile), client parses JSON:")
-    with _simulator({"FOOTFALL_SIM_NOW": NOW}) as url:
+    with services.simulator({"FOOTFALL_SIM_NOW": NOW}) as url:
         _fetch_fleet(url, 1_000_000)  # warm-up
         for page_size in (1_000_000, 100_000):
             started = time.perf_counter()

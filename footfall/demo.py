@@ -14,11 +14,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.error import URLError
 from urllib.parse import urlparse
-from urllib.request import urlopen
 
-from footfall import settings
+from footfall import services, settings
 
 LOG_DIR = settings.REPO_ROOT / ".run"
 
@@ -35,15 +33,6 @@ def _dbt_env() -> dict[str, str]:
     return env
 
 
-def _answers(url: str, timeout_s: float = 1.0) -> bool:
-    """True when GET url answers 200."""
-    try:
-        with urlopen(url, timeout=timeout_s) as response:
-            return response.status == 200
-    except (URLError, OSError, ValueError):
-        return False
-
-
 def _bin(name: str) -> str:
     """An executable of this virtualenv (dbt, streamlit), falling back to PATH."""
     candidate = Path(sys.executable).parent / name
@@ -52,33 +41,22 @@ def _bin(name: str) -> str:
 
 def start_simulator(api_url: str, timeout_s: float = 60.0) -> subprocess.Popen[bytes] | None:
     """Start the simulator on the host and port of api_url, unless one answers there already."""
-    if _answers(f"{api_url}/health"):
+    if services.answers(f"{api_url}/health"):
         print(f"* simulator already running at {api_url}")
         return None
     parsed = urlparse(api_url)
-    env = dict(os.environ)
-    env["FOOTFALL_SIM_HOST"] = parsed.hostname or "127.0.0.1"
-    env["FOOTFALL_SIM_PORT"] = str(parsed.port or 8000)
-    LOG_DIR.mkdir(exist_ok=True)
+    env = {
+        "FOOTFALL_SIM_HOST": parsed.hostname or "127.0.0.1",
+        "FOOTFALL_SIM_PORT": str(parsed.port or 8000),
+    }
     log_path = LOG_DIR / "simulator.log"
     print(f"* starting the simulator at {api_url} (log: {log_path})")
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "simulator"],
-            cwd=settings.REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+    try:
+        return services.start(
+            "simulator", env, f"{api_url}/health", timeout_s=timeout_s, log_path=log_path
         )
-    deadline = time.monotonic() + timeout_s
-    while not _answers(f"{api_url}/health"):
-        if proc.poll() is not None:
-            raise DemoError(f"the simulator exited with code {proc.returncode}; see {log_path}")
-        if time.monotonic() > deadline:
-            proc.terminate()
-            raise DemoError(f"the simulator did not answer {api_url}/health in {timeout_s:.0f} s")
-        time.sleep(0.2)
-    return proc
+    except services.ServiceError as exc:
+        raise DemoError(f"{exc}\n(full log: {log_path})") from None
 
 
 def run_step(title: str, command: list[str], env: dict[str, str] | None = None) -> None:
@@ -138,11 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         if simulator is not None:
-            simulator.terminate()
-            try:
-                simulator.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                simulator.kill()
+            services.stop(simulator)
 
 
 if __name__ == "__main__":

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+
+from footfall import services
+from footfall.services import free_port as free_port  # the tests take it from here
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,49 +27,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip_slow)
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def run_simulator(env: dict[str, str] | None = None, timeout_s: float = 30.0) -> Iterator[str]:
     """Start `python -m simulator` on a free port with extra environment; yield its base URL."""
-    port = free_port()
-    full_env = {**os.environ, "FOOTFALL_SIM_HOST": "127.0.0.1", "FOOTFALL_SIM_PORT": str(port)}
-    full_env.update(env or {})
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "simulator"],
-        cwd=REPO_ROOT,
-        env=full_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            if proc.poll() is not None:
-                out = proc.stdout.read().decode() if proc.stdout else ""
-                raise RuntimeError(f"simulator exited with {proc.returncode}:\n{out}")
-            try:
-                if httpx.get(f"{url}/health", timeout=1.0).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"simulator did not answer /health within {timeout_s} s")
-            time.sleep(0.1)
+    with services.simulator(env, timeout_s=timeout_s) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture

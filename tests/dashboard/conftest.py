@@ -4,18 +4,12 @@ and the dashboard served by `python -m dashboards` on a free port."""
 from __future__ import annotations
 
 import contextlib
-import os
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
+from footfall import services
 from footfall.publish import publish
-from tests.conftest import REPO_ROOT, free_port
 
 PAGES = {
     # AppTest page script -> browser path
@@ -35,45 +29,6 @@ def published(small_warehouse, tmp_path_factory: pytest.TempPathFactory) -> Path
     return serving
 
 
-@contextlib.contextmanager
-def run_dashboard(serving: Path, timeout_s: float = 60.0) -> Iterator[str]:
+def run_dashboard(serving: Path, timeout_s: float = 60.0) -> contextlib.AbstractContextManager[str]:
     """`python -m dashboards` on a free port over the given snapshot; yield its base URL."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "FOOTFALL_SERVING": str(serving),
-        "FOOTFALL_DASHBOARD_HOST": "127.0.0.1",
-        "FOOTFALL_DASHBOARD_PORT": str(port),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dashboards"],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(
-                    f"the dashboard exited with {proc.returncode}:\n{proc.stdout.read()}"
-                )
-            try:
-                if httpx.get(f"{url}/_stcore/health", timeout=1.0).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the dashboard did not answer within {timeout_s} s")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    return services.dashboard({"FOOTFALL_SERVING": str(serving)}, timeout_s=timeout_s)
