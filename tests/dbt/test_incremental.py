@@ -6,8 +6,12 @@ loaded now count 50 % more, as a corrected feed would say); the loader runs agai
 watermark, re-reading the last 48 hours. Madrid's only sensor goes silent for the last 20
 hours of the new data (an outage still going on), so the store's feed stops before the
 load's end: its hours must still run to the end of what the loader read, as missing hours
-that the silent alerts see. Then one copy is built incrementally and another with
-`--full-refresh`, and their marts are compared table by table.
+that the silent alerts see. And old data change: London's readings of a week three months
+before the previous load's end, far older than the models' lookback, are re-read and count
+50 % more (as a `python -m loaders --start ... --end ...` re-read of a corrected feed, or a
+gap that a killed load left and a later load filled, would stage them). Then one copy is
+built incrementally and another with `--full-refresh`, and their marts are compared table
+by table.
 """
 
 from __future__ import annotations
@@ -33,6 +37,11 @@ LOADER_ENV = {"FOOTFALL_LOADER_OVERLAP_HOURS": "48"}
 # A silent store: Madrid's single sensor reports nothing in the last SILENT_HOURS of the load.
 SILENT_STORE = "madrid"
 SILENT_HOURS = 20
+# Old data: a week of LATE_STORE's readings from OLD_START_BEFORE before the previous load's
+# end, far beyond footfall_lookback_days (3) plus the expected values' 56-day reach.
+OLD_START_BEFORE = timedelta(days=90)
+OLD_DAYS = 7
+OLD_FACTOR = 1.5
 
 
 def late_window(previous_now: datetime) -> tuple[datetime, datetime]:
@@ -64,6 +73,32 @@ def silent_tail(now: datetime) -> dict[str, object]:
     }
 
 
+def old_window(previous_now: datetime) -> tuple[datetime, datetime]:
+    """The UTC hours [start, end) of the old readings that change after the first build."""
+    start = (previous_now - OLD_START_BEFORE).replace(tzinfo=None)
+    return start, start + timedelta(days=OLD_DAYS)
+
+
+def restate_old_readings(chain: Chain, previous_now: datetime) -> None:
+    """LATE_STORE's old window counts OLD_FACTOR more, stamped as loaded after everything else.
+
+    What the loader does to a reading that a re-read finds changed: the row is replaced in
+    place with the new value and the load's time (raw.sensor_readings keeps one row per key).
+    """
+    start, end = old_window(previous_now)
+    with chain.connect(read_only=False) as con:
+        con.execute(
+            """
+            update raw.sensor_readings
+            set
+                visits = (visits * ?)::integer,
+                _loaded_at = (select max(_loaded_at) from raw.sensor_readings) + interval 1 second
+            where store_id = ? and reading_start_utc >= ? and reading_start_utc < ? and visits > 0
+            """,
+            [OLD_FACTOR, LATE_STORE, start, end],
+        )
+
+
 @pytest.fixture(scope="module")
 def builds(small_warehouse: Chain, tmp_path_factory: pytest.TempPathFactory) -> tuple[Chain, Chain]:
     """(incremental, full refresh): the same raw data, the marts built both ways."""
@@ -73,6 +108,7 @@ def builds(small_warehouse: Chain, tmp_path_factory: pytest.TempPathFactory) -> 
         scenarios=[late_data(small_warehouse.now), silent_tail(now)],
         loader_env=LOADER_ENV,
     )
+    restate_old_readings(loaded, small_warehouse.now)
     refreshed = loaded.copy(tmp_path_factory.mktemp("full_refresh")).dbt_build("--full-refresh")
     incremental = loaded.dbt_build()
     return incremental, refreshed
@@ -175,6 +211,36 @@ def test_late_data_reach_the_marts(small_warehouse: Chain, builds: tuple[Chain, 
     assert opened.sum() >= LATE_HOURS - 1, f"the late hours are not open hours:\n{before}"
     ratio = after["visits_raw"][opened] / before["visits_raw"][opened]
     assert (ratio > 1.3).all(), f"late readings did not reach the marts:\n{before}\n{after}"
+
+
+def test_old_late_data_reach_the_marts(small_warehouse: Chain, builds: tuple[Chain, Chain]) -> None:
+    """Readings changed far behind the lookback reach the marts, hourly and daily."""
+    incremental, _ = builds
+    start, end = old_window(small_warehouse.now)
+    queries = {
+        "fct_store_traffic_hourly": f"""
+            select hour_start_utc as moment, visits_raw from fct_store_traffic_hourly
+            where store_id = '{LATE_STORE}'
+              and hour_start_utc >= '{start}' and hour_start_utc < '{end}'
+            order by moment
+        """,
+        "fct_sensor_traffic_daily": f"""
+            select local_date as moment, sum(visits_raw) as visits_raw from fct_sensor_traffic_daily
+            where store_id = '{LATE_STORE}'
+              and local_date > '{start.date()}' and local_date < '{end.date()}'
+            group by local_date order by moment
+        """,
+    }
+    for name, sql in queries.items():
+        with small_warehouse.connect() as con:
+            before = con.sql(sql).df()
+        with incremental.connect() as con:
+            after = con.sql(sql).df()
+        assert len(before) == len(after) > 0, name
+        opened = before["visits_raw"].fillna(0) > 0
+        assert opened.sum() >= OLD_DAYS - 2, f"{name}: too few open hours:\n{before}"
+        ratio = after["visits_raw"][opened] / before["visits_raw"][opened]
+        assert (ratio > 1.3).all(), f"{name}: old readings did not reach it:\n{before}\n{after}"
 
 
 def test_incremental_build_equals_a_full_refresh(builds: tuple[Chain, Chain]) -> None:

@@ -4,6 +4,8 @@
         incremental_strategy='delete+insert',
         unique_key=['store_id', 'sensor_id', 'hour_start_utc'],
         on_schema_change='fail',
+        pre_hook="{{ footfall_create_watermarks() }}",
+        post_hook="{{ footfall_record_watermark() }}",
     )
 }}
 -- depends_on: {{ ref('stg_simulator__sensors') }}

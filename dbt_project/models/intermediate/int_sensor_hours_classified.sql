@@ -4,9 +4,12 @@
         incremental_strategy='delete+insert',
         unique_key=['store_id', 'sensor_id', 'hour_start_utc'],
         on_schema_change='fail',
+        pre_hook="{{ footfall_create_watermarks() }}",
+        post_hook="{{ footfall_record_watermark() }}",
     )
 }}
 -- depends_on: {{ ref('stg_simulator__sensors') }}
+-- depends_on: {{ ref('stg_simulator__sensor_readings') }}
 -- Every sensor-hour classified ok / failed / anomalous / closed / missing against its
 -- expected value, with its cleaned visits (docs: statuses, expected_value, cleaning_rule).
 --
@@ -19,7 +22,8 @@
 --
 -- Incremental: a new or late reading can change expected values up to 56 days before it
 -- (the "following 28 days" fallback of two passes), so a run recomputes the last
--- lookback + 56 days of each store, reading 182 more days of history for the windows.
+-- lookback + 56 days of each store, reading 183 more days of history for the windows
+-- (182, and a day for a DST change between: the same local hour an hour earlier in UTC).
 {% set min_points = var('footfall_expected_min_points') %}
 with
 
@@ -37,7 +41,7 @@ sensor_hours as (
             on sensor_hours.store_id = reprocess.store_id
         where
             reprocess.reprocess_from_utc is null
-            or sensor_hours.hour_start_utc >= reprocess.reprocess_from_utc - to_days(182)
+            or sensor_hours.hour_start_utc >= reprocess.reprocess_from_utc - to_days(183)
     {% endif %}
 ),
 

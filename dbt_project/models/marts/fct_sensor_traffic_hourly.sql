@@ -4,12 +4,16 @@
         incremental_strategy='delete+insert',
         unique_key=['store_id', 'sensor_id', 'hour_start_utc'],
         on_schema_change='fail',
+        pre_hook="{{ footfall_create_watermarks() }}",
+        post_hook="{{ footfall_record_watermark() }}",
     )
 }}
 -- depends_on: {{ ref('stg_simulator__sensors') }}
+-- depends_on: {{ ref('stg_simulator__sensor_readings') }}
 -- One row per sensor and UTC hour: raw and clean visits, the hour's status as counts, and the
 -- same-weekday, same-local-hour trend measures. Incremental like the classification it reads
--- (the same 56-day reach), with 28 more days of history for the moving averages.
+-- (the same 56-day reach), with 29 more days of history for the moving averages (28, and a
+-- day for a DST change between: the same local hour an hour earlier in UTC).
 {% set trend_partition = [
     'store_id', 'sensor_id', 'isodow', 'local_hour', 'local_hour_occurrence'
 ] %}
@@ -29,7 +33,7 @@ classified as (
             on classified.store_id = reprocess.store_id
         where
             reprocess.reprocess_from_utc is null
-            or classified.hour_start_utc >= reprocess.reprocess_from_utc - to_days(28)
+            or classified.hour_start_utc >= reprocess.reprocess_from_utc - to_days(29)
     {% endif %}
 ),
 

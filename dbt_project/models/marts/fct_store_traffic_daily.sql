@@ -4,9 +4,12 @@
         incremental_strategy='delete+insert',
         unique_key=['store_id', 'local_date'],
         on_schema_change='fail',
+        pre_hook="{{ footfall_create_watermarks() }}",
+        post_hook="{{ footfall_record_watermark() }}",
     )
 }}
 -- depends_on: {{ ref('stg_simulator__sensors') }}
+-- depends_on: {{ ref('stg_simulator__sensor_readings') }}
 -- Incremental: a run recomputes the days the hourly facts recomputed, with 28 more days of
 -- history for the trends (docs: incremental_lookback).
 -- One row per store and local day: its hours summed (23, 24 or 25 clock hours), sensor-hours

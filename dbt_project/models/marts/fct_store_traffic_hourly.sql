@@ -4,11 +4,14 @@
         incremental_strategy='delete+insert',
         unique_key=['store_id', 'hour_start_utc'],
         on_schema_change='fail',
+        pre_hook="{{ footfall_create_watermarks() }}",
+        post_hook="{{ footfall_record_watermark() }}",
     )
 }}
 -- depends_on: {{ ref('stg_simulator__sensors') }}
--- Incremental: a run recomputes the hours the sensor facts recomputed, with 28 more days of
--- history for the trends (docs: incremental_lookback).
+-- depends_on: {{ ref('stg_simulator__sensor_readings') }}
+-- Incremental: a run recomputes the hours the sensor facts recomputed, with 29 more days of
+-- history for the trends (28, and a day for a DST change between; docs: incremental_lookback).
 -- One row per store and UTC hour: its sensors summed, sensor-hours by status, and the
 -- same-weekday, same-local-hour trend measures.
 {% set trend_partition = ['store_id', 'isodow', 'local_hour', 'local_hour_occurrence'] %}
@@ -28,7 +31,7 @@ sensor_hourly as (
             on sensor_hourly.store_id = reprocess.store_id
         where
             reprocess.reprocess_from_utc is null
-            or sensor_hourly.hour_start_utc >= reprocess.reprocess_from_utc - to_days(28)
+            or sensor_hourly.hour_start_utc >= reprocess.reprocess_from_utc - to_days(29)
     {% endif %}
 ),
 

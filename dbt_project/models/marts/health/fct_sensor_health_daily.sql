@@ -4,9 +4,12 @@
         incremental_strategy='delete+insert',
         unique_key=['store_id', 'sensor_id', 'local_date'],
         on_schema_change='fail',
+        pre_hook="{{ footfall_create_watermarks() }}",
+        post_hook="{{ footfall_record_watermark() }}",
     )
 }}
 -- depends_on: {{ ref('stg_simulator__sensors') }}
+-- depends_on: {{ ref('stg_simulator__sensor_readings') }}
 -- One row per sensor and local day: how the sensor behaved (failure and anomaly rates over its
 -- open hours, silent open hours) and how much it counted against its same-weekday baseline
 -- (docs: sensor_health, traffic_vs_baseline). Input of the alert rules (fct_alerts).
