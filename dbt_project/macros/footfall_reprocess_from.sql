@@ -102,3 +102,31 @@
     left join staged_since
         on last_modelled.store_id = staged_since.store_id
 {%- endmacro %}
+
+{#
+    footfall_reprocess_filter(alias, time_column, history): the filter every incremental
+    model puts after a `from` of its input or of its last CTE. In an incremental run it keeps
+    the rows of `alias` from the store's reprocess bound on (`reprocess_from_date` for
+    `local_date`, `reprocess_from_utc` for `hour_start_utc`), minus `history` (an SQL
+    expression such as `28` or `to_days(29)`: how far back the model reads for its windows),
+    and every row of a store without a bound (modelled in full); in a full build it renders
+    nothing. It needs the `reprocess` CTE of footfall_reprocess_from(_date).
+#}
+{% macro footfall_reprocess_filter(alias, time_column, history=none) -%}
+    {%- if time_column == 'local_date' -%}
+        {%- set bound = 'reprocess.reprocess_from_date' -%}
+    {%- elif time_column == 'hour_start_utc' -%}
+        {%- set bound = 'reprocess.reprocess_from_utc' -%}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error(
+            "footfall_reprocess_filter: time_column must be local_date or hour_start_utc, not "
+            ~ time_column) }}
+    {%- endif -%}
+    {%- if is_incremental() %}
+        left join reprocess
+            on {{ alias }}.store_id = reprocess.store_id
+        where
+            {{ bound }} is null
+            or {{ alias }}.{{ time_column }} >= {{ bound }}{{ ' - ' ~ history if history }}
+    {%- endif %}
+{%- endmacro %}

@@ -48,13 +48,7 @@ spine as (
     from store_hours
     inner join sensors
         on store_hours.store_id = sensors.store_id
-    {% if is_incremental() %}
-        left join reprocess
-            on store_hours.store_id = reprocess.store_id
-        where
-            reprocess.reprocess_from_utc is null
-            or store_hours.hour_start_utc >= reprocess.reprocess_from_utc
-    {% endif %}
+    {{ footfall_reprocess_filter('store_hours', 'hour_start_utc') }}
 ),
 
 final as (

@@ -36,13 +36,7 @@ with
 sensor_hours as (
     select sensor_hours.*
     from {{ ref('int_sensor_hours') }} as sensor_hours
-    {% if is_incremental() %}
-        left join reprocess
-            on sensor_hours.store_id = reprocess.store_id
-        where
-            reprocess.reprocess_from_utc is null
-            or sensor_hours.hour_start_utc >= reprocess.reprocess_from_utc - to_days(183)
-    {% endif %}
+    {{ footfall_reprocess_filter('sensor_hours', 'hour_start_utc', 'to_days(183)') }}
 ),
 
 -- Pass 1 pool: every reported reading of an open hour.
@@ -203,13 +197,7 @@ final as (
             else classified.visits_expected
         end::double as visits_clean
     from classified
-    {% if is_incremental() %}
-        left join reprocess
-            on classified.store_id = reprocess.store_id
-        where
-            reprocess.reprocess_from_utc is null
-            or classified.hour_start_utc >= reprocess.reprocess_from_utc
-    {% endif %}
+    {{ footfall_reprocess_filter('classified', 'hour_start_utc') }}
 )
 
 select * from final

@@ -28,13 +28,7 @@ with
 classified as (
     select classified.*
     from {{ ref('int_sensor_hours_classified') }} as classified
-    {% if is_incremental() %}
-        left join reprocess
-            on classified.store_id = reprocess.store_id
-        where
-            reprocess.reprocess_from_utc is null
-            or classified.hour_start_utc >= reprocess.reprocess_from_utc - to_days(29)
-    {% endif %}
+    {{ footfall_reprocess_filter('classified', 'hour_start_utc', 'to_days(29)') }}
 ),
 
 trend_lags as (
@@ -87,13 +81,7 @@ final as (
         {{ footfall_pct_change('trends.visits_clean', 'trends.visits_clean_ma_4w') }}
             as deviation_from_ma_4w_pct
     from trends
-    {% if is_incremental() %}
-        left join reprocess
-            on trends.store_id = reprocess.store_id
-        where
-            reprocess.reprocess_from_utc is null
-            or trends.hour_start_utc >= reprocess.reprocess_from_utc
-    {% endif %}
+    {{ footfall_reprocess_filter('trends', 'hour_start_utc') }}
 )
 
 select * from final

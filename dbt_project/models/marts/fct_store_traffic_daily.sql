@@ -26,13 +26,7 @@ with
 store_hourly as (
     select store_hourly.*
     from {{ ref('fct_store_traffic_hourly') }} as store_hourly
-    {% if is_incremental() %}
-        left join reprocess
-            on store_hourly.store_id = reprocess.store_id
-        where
-            reprocess.reprocess_from_date is null
-            or store_hourly.local_date >= reprocess.reprocess_from_date - 28
-    {% endif %}
+    {{ footfall_reprocess_filter('store_hourly', 'local_date', '28') }}
 ),
 
 daily as (
@@ -79,13 +73,7 @@ trends as (
 recomputed as (
     select trends.*
     from trends
-    {% if is_incremental() %}
-        left join reprocess
-            on trends.store_id = reprocess.store_id
-        where
-            reprocess.reprocess_from_date is null
-            or trends.local_date >= reprocess.reprocess_from_date
-    {% endif %}
+    {{ footfall_reprocess_filter('trends', 'local_date') }}
 ),
 
 final as (

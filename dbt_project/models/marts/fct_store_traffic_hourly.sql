@@ -26,13 +26,7 @@ with
 sensor_hourly as (
     select sensor_hourly.*
     from {{ ref('fct_sensor_traffic_hourly') }} as sensor_hourly
-    {% if is_incremental() %}
-        left join reprocess
-            on sensor_hourly.store_id = reprocess.store_id
-        where
-            reprocess.reprocess_from_utc is null
-            or sensor_hourly.hour_start_utc >= reprocess.reprocess_from_utc - to_days(29)
-    {% endif %}
+    {{ footfall_reprocess_filter('sensor_hourly', 'hour_start_utc', 'to_days(29)') }}
 ),
 
 -- Grouped on the key only (a cheap hash key); the calendar columns are the same for every
@@ -82,13 +76,7 @@ trends as (
 recomputed as (
     select trends.*
     from trends
-    {% if is_incremental() %}
-        left join reprocess
-            on trends.store_id = reprocess.store_id
-        where
-            reprocess.reprocess_from_utc is null
-            or trends.hour_start_utc >= reprocess.reprocess_from_utc
-    {% endif %}
+    {{ footfall_reprocess_filter('trends', 'hour_start_utc') }}
 ),
 
 final as (

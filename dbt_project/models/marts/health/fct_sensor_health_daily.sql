@@ -26,25 +26,13 @@ with
 hourly as (
     select hourly.*
     from {{ ref('fct_sensor_traffic_hourly') }} as hourly
-    {% if is_incremental() %}
-        left join reprocess
-            on hourly.store_id = reprocess.store_id
-        where
-            reprocess.reprocess_from_date is null
-            or hourly.local_date >= reprocess.reprocess_from_date
-    {% endif %}
+    {{ footfall_reprocess_filter('hourly', 'local_date') }}
 ),
 
 traffic_daily as (
     select traffic_daily.*
     from {{ ref('fct_sensor_traffic_daily') }} as traffic_daily
-    {% if is_incremental() %}
-        left join reprocess
-            on traffic_daily.store_id = reprocess.store_id
-        where
-            reprocess.reprocess_from_date is null
-            or traffic_daily.local_date >= reprocess.reprocess_from_date
-    {% endif %}
+    {{ footfall_reprocess_filter('traffic_daily', 'local_date') }}
 ),
 
 open_hours as (
