@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import streamlit as st
+
+from dashboards.queries import HOURLY_MAX_DAYS
 
 
 def require(items: list, what: str) -> None:
@@ -67,3 +69,12 @@ def table(df: pd.DataFrame, **kwargs: object) -> None:
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("placeholder", "–")
     st.dataframe(df, **kwargs)
+
+
+def hourly_cut_notice(start: date, end: date) -> None:
+    """Say that the hourly view shows only the last days of the chosen range."""
+    st.info(
+        f"Hourly resolution shows at most {HOURLY_MAX_DAYS} days: showing "
+        f"{start:%d %b %Y} to {end:%d %b %Y}. Narrow the dates or switch to daily.",
+        icon=":material/info:",
+    )

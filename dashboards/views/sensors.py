@@ -25,11 +25,7 @@ def main() -> None:
     )
     start, cut = page_data.hourly_start(sel)
     if cut:
-        st.info(
-            f"Hourly resolution shows at most {queries.HOURLY_MAX_DAYS} days: showing "
-            f"{start:%d %b %Y} to {end:%d %b %Y}. Narrow the dates or switch to daily.",
-            icon=":material/info:",
-        )
+        ui.hourly_cut_notice(start, end)
     column = queries.MEASURES[measure]
     unit = "hour" if hourly else "day"
     st.caption(
