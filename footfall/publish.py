@@ -1,10 +1,19 @@
 """`python -m footfall.publish`: publish the dashboard's serving snapshot.
 
-Copies the marts (every ``dim_*`` and ``fct_*`` table of the warehouse's ``main`` schema), the
+Brings the marts (every ``dim_*`` and ``fct_*`` table of the warehouse's ``main`` schema), the
 results of the last ``dbt build``'s tests and the freshness facts (last successful load, build
 time) from the warehouse into a new DuckDB file, then swaps it into place with an atomic
 rename (``os.replace``). The dashboard opens only that file, read-only, so it never holds the
 warehouse and never sees a half-built state (docs/contracts.md section 4).
+
+Incremental: the new file starts as a copy of the snapshot in place, and receives only the
+store-days that dbt recomputed since that snapshot was published (``footfall_changes``, which
+every incremental model's pre-hook writes: per store, the hour or local date from which its
+rows were recomputed). The small tables that dbt rebuilds whole (dimensions, store health,
+alerts) are copied whole. A first publish, a snapshot of another format or warehouse, one
+older than the change log keeps (``footfall_changes_keep_days``), or a mart whose columns
+changed, is copied in full (``--full`` forces it). The warehouse is attached read-only only
+while the changed rows are read (``held the warehouse`` in the summary).
 
 Tables of the snapshot besides the marts (all timestamps UTC):
 
@@ -26,6 +35,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -37,7 +47,10 @@ import duckdb
 
 from footfall import settings
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: The change log's rows are kept this many days (dbt var footfall_changes_keep_days, 30): a
+#: snapshot whose last publish is older than this, less a day's margin, is published in full.
+CHANGES_KEPT_DAYS = 29
 CORE_MARTS = (
     "dim_stores",
     "dim_sensors",
@@ -78,6 +91,9 @@ class PublishSummary:
     n_tests: int
     tests_from: str
     duration_s: float
+    mode: str = "full"
+    rows_written: int = 0
+    held_s: float = 0.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -239,8 +255,53 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [r[0] for r in con.execute(f"describe wh.main.{table}").fetchall()]
 
 
-def _copy_marts(con: duckdb.DuckDBPyConnection, warehouse: Path) -> dict[str, int]:
-    """Copy every dim_/fct_ relation of wh.main into the snapshot, sorted for the dashboard."""
+@dataclass(frozen=True)
+class SnapshotState:
+    """What the snapshot in place says of itself: enough to bring it up to date."""
+
+    format_version: int | None
+    warehouse: str | None
+    changes_through_utc: datetime | None
+    tables: dict[str, list[tuple[str, str]]]
+
+
+def _snapshot_state(serving: Path) -> SnapshotState | None:
+    """The state of the snapshot in place, or None without a readable one."""
+    if not serving.is_file():
+        return None
+    try:
+        with duckdb.connect(str(serving), read_only=True) as old:
+            info = old.execute("select * from serving_info").df()
+            columns = old.execute(
+                "select table_name, column_name, data_type from duckdb_columns() "
+                "where schema_name = 'main' order by table_name, column_index"
+            ).fetchall()
+    except duckdb.Error:
+        return None
+    if not len(info):
+        return None
+    row = info.iloc[0].to_dict()
+    tables: dict[str, list[tuple[str, str]]] = {}
+    for table, column, kind in columns:
+        tables.setdefault(table, []).append((column, kind))
+    through = row.get("changes_through_utc")
+    return SnapshotState(
+        format_version=_none_if_nan(row.get("format_version")),
+        warehouse=_none_if_nan(row.get("warehouse")),
+        changes_through_utc=None if through is None or through != through else through,
+        tables=tables,
+    )
+
+
+def _wh_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "select column_name, data_type from duckdb_columns() where database_name = 'wh' "
+        "and schema_name = 'main' and table_name = ? order by column_index",
+        [table],
+    ).fetchall()
+
+
+def _marts(con: duckdb.DuckDBPyConnection, warehouse: Path) -> list[str]:
     marts = [t for t in _tables(con, "main") if t.startswith(("dim_", "fct_"))]
     missing = [m for m in CORE_MARTS if m not in marts]
     if missing:
@@ -248,27 +309,146 @@ def _copy_marts(con: duckdb.DuckDBPyConnection, warehouse: Path) -> dict[str, in
             f"the warehouse {warehouse} has no marts yet (missing {', '.join(missing)}). "
             "Run `make build` (dbt build) first, after `make load`; or `make demo`."
         )
-    counts = {}
+    return marts
+
+
+def _order_by(columns: list[str], prefix: str = "") -> str:
+    order = [f"{prefix}{c}" for c in SORT_COLUMNS if c in columns]
+    return f" order by {', '.join(order)}" if order else ""
+
+
+def _copy_whole(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Replace the snapshot's table by the warehouse's, sorted for the dashboard: rows."""
+    columns = [c for c, _ in _wh_columns(con, table)]
+    con.execute(f"drop table if exists main.{table}")
+    con.execute(f"create table main.{table} as select * from wh.main.{table}{_order_by(columns)}")
+    (n,) = con.execute(f"select count(*) from main.{table}").fetchone()
+    return int(n)
+
+
+def _change_log(con: duckdb.DuckDBPyConnection) -> bool:
+    return "footfall_changes" in _tables(con, "main")
+
+
+def _changes_through(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    if not _change_log(con):
+        return None
+    (through,) = con.execute("select max(recorded_at_utc) from wh.main.footfall_changes").fetchone()
+    return through
+
+
+def _apply_changes(con: duckdb.DuckDBPyConnection, table: str, since: datetime) -> int | None:
+    """Bring one incremental mart up to date from the change log: rows written.
+
+    None when the mart must be copied whole instead (a full refresh since, or no entry of it
+    in the change log, as for the marts dbt rebuilds whole); 0 when nothing changed.
+    """
+    logged = con.execute(
+        "select count(*) from wh.main.footfall_changes where model_name = ?", [table]
+    ).fetchone()[0]
+    if not logged:
+        return None
+    con.execute(
+        """
+        create or replace temp table changed as
+        select
+            store_id,
+            any_value(time_column) as time_column,
+            -- null (the whole store) wins over any hour
+            case when count(changed_from) < count(*) then null else min(changed_from) end
+                as changed_from
+        from wh.main.footfall_changes
+        where model_name = ? and recorded_at_utc > ?
+        group by store_id
+        """,
+        [table, since],
+    )
+    n_changed, n_whole = con.execute(
+        "select count(*), count_if(store_id is null) from changed"
+    ).fetchone()
+    if n_whole:
+        return None
+    if not n_changed:
+        return 0
+    (time_column,) = con.execute("select any_value(time_column) from changed").fetchone()
+    columns = [c for c, _ in _wh_columns(con, table)]
+    if time_column not in columns:
+        return None
+    in_changed = (
+        f"t.store_id = changed.store_id and (changed.changed_from is null "
+        f"or t.{time_column} >= changed.changed_from)"
+    )
+    con.execute(f"delete from main.{table} as t using changed where {in_changed}")
+    select_list = ", ".join(f"t.{c}" for c in columns)
+    con.execute(
+        f"insert into main.{table} select {select_list} from wh.main.{table} as t "
+        f"inner join changed on {in_changed}{_order_by(columns, 't.')}"
+    )
+    (n,) = con.execute(
+        f"select count(*) from main.{table} as t inner join changed on {in_changed}"
+    ).fetchone()
+    return int(n)
+
+
+def _sync_marts(
+    con: duckdb.DuckDBPyConnection,
+    warehouse: Path,
+    previous: SnapshotState | None,
+    since: datetime | None,
+) -> tuple[dict[str, int], int]:
+    """Bring every mart of the snapshot up to date: (rows per mart, rows written)."""
+    marts = _marts(con, warehouse)
+    for stale in set(previous.tables if previous else ()) - set(marts):
+        if stale.startswith(("dim_", "fct_")):
+            con.execute(f"drop table main.{stale}")
+    counts, written = {}, 0
     for table in marts:
-        order = [c for c in SORT_COLUMNS if c in _columns(con, table)]
-        order_by = f" order by {', '.join(order)}" if order else ""
-        con.execute(f"create table main.{table} as select * from wh.main.{table}{order_by}")
+        n = None
+        same_columns = previous is not None and previous.tables.get(table) == _wh_columns(
+            con, table
+        )
+        if since is not None and same_columns:
+            n = _apply_changes(con, table, since)
+        if n is None:
+            n = _copy_whole(con, table)
+            written += n
+            (counts[table],) = con.execute(f"select count(*) from main.{table}").fetchone()
+            continue
+        written += n
         (counts[table],) = con.execute(f"select count(*) from main.{table}").fetchone()
-    return counts
+    return counts, written
+
+
+def _incremental_base(
+    serving: Path, warehouse: Path, full: bool
+) -> tuple[SnapshotState | None, datetime | None]:
+    """The snapshot to start from and the change-log time it is up to date with.
+
+    (None, None): publish in full, into a new file.
+    """
+    previous = None if full else _snapshot_state(serving)
+    if previous is None or previous.format_version != FORMAT_VERSION:
+        return None, None
+    if previous.warehouse != str(warehouse) or previous.changes_through_utc is None:
+        return None, None
+    age = datetime.now(UTC).replace(tzinfo=None) - previous.changes_through_utc
+    if age.days >= CHANGES_KEPT_DAYS:
+        return None, None
+    return previous, previous.changes_through_utc
 
 
 def _copy_load_runs(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     """Copy the last load runs; return the last successful one's facts (empty without runs)."""
     if "load_runs" not in _tables(con, "raw"):
         con.execute(
-            "create table serving_load_runs (load_id varchar, started_at timestamp, "
+            "create or replace table serving_load_runs (load_id varchar, started_at timestamp, "
             "ended_at timestamp, status varchar, window_start_utc timestamp, "
             "window_end_utc timestamp, stores varchar, n_rows bigint, n_new_rows bigint, "
             "n_rejects bigint, duration_s double, error varchar)"
         )
         return {}
     con.execute(
-        "create table serving_load_runs as select * from wh.raw.load_runs "
+        "create or replace table serving_load_runs as select * from wh.raw.load_runs "
         f"order by started_at desc nulls last limit {LOAD_RUNS_KEPT}"
     )
     row = con.execute(
@@ -308,7 +488,7 @@ def _previous_tests(serving: Path) -> tuple[list[dict[str, object]], dict[str, o
 
 def _write_tests(con: duckdb.DuckDBPyConnection, rows: list[dict[str, object]]) -> None:
     con.execute(
-        "create table serving_dbt_tests (unique_id varchar, test_name varchar, "
+        "create or replace table serving_dbt_tests (unique_id varchar, test_name varchar, "
         "test_type varchar, model varchar, column_name varchar, status varchar, "
         "failures bigint, message varchar, execution_time_s double)"
     )
@@ -336,7 +516,7 @@ def _none_if_nan(value: object) -> object:
 
 def _write_extent(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
-        "create table serving_store_extent as "
+        "create or replace table serving_store_extent as "
         "select store_id, min(local_date) as first_local_date, max(local_date) as last_local_date,"
         " min(hour_start_utc) as first_hour_start_utc, max(hour_start_utc) as last_hour_start_utc,"
         " max(hour_start_local) as last_hour_start_local "
@@ -346,14 +526,15 @@ def _write_extent(con: duckdb.DuckDBPyConnection) -> None:
 
 def _write_info(con: duckdb.DuckDBPyConnection, warehouse: Path, build: dict[str, object]) -> None:
     con.execute(
-        "create table serving_info (published_at_utc timestamp, warehouse varchar, "
+        "create or replace table serving_info (published_at_utc timestamp, warehouse varchar, "
         "build_generated_at_utc timestamp, build_elapsed_s double, build_command varchar, "
         "build_invocation_id varchar, tests_from varchar, last_load_id varchar, "
         "last_load_ended_at_utc timestamp, last_load_window_end_utc timestamp, "
-        "last_load_n_new_rows bigint, format_version integer)"
+        "last_load_n_new_rows bigint, format_version integer, changes_through_utc timestamp, "
+        "publish_mode varchar)"
     )
     con.execute(
-        "insert into serving_info values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into serving_info values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             datetime.now(UTC).replace(tzinfo=None),
             str(warehouse),
@@ -367,6 +548,8 @@ def _write_info(con: duckdb.DuckDBPyConnection, warehouse: Path, build: dict[str
             build.get("last_load_window_end_utc"),
             build.get("last_load_n_new_rows"),
             FORMAT_VERSION,
+            build.get("changes_through_utc"),
+            build.get("publish_mode"),
         ],
     )
 
@@ -403,8 +586,9 @@ def publish(
     serving: Path | None = None,
     target_dir: Path | None = None,
     wait_s: float | None = None,
+    full: bool = False,
 ) -> PublishSummary:
-    """Build a new serving snapshot from the warehouse and swap it into place atomically."""
+    """Bring a new serving snapshot up to date with the warehouse and swap it into place."""
     started = time.perf_counter()
     core, dash = settings.core(), settings.dashboard()
     warehouse = Path(warehouse or core.warehouse)
@@ -418,16 +602,27 @@ def publish(
         )
     results = read_build_results(target_dir)
     tests, build = _build_facts(results, serving)
+    previous, since = _incremental_base(serving, warehouse, full)
 
     serving.parent.mkdir(parents=True, exist_ok=True)
     tmp = serving.with_name(f".{serving.name}.{os.getpid()}.tmp")
     _remove(tmp)
     try:
+        if previous is not None:
+            # The snapshot in place, as the new file's start (a file copy: no warehouse held).
+            shutil.copyfile(serving, tmp)
         with duckdb.connect(str(tmp)) as con:
             con.execute("set preserve_insertion_order = true")
+            con.execute(f"set memory_limit = '{dash.publish_memory_limit}'")
+            held_from = time.perf_counter()
             with attached_warehouse(con, warehouse, wait_s):
-                counts = _copy_marts(con, warehouse)
+                held_from = time.perf_counter()
+                through = _changes_through(con)
+                counts, written = _sync_marts(con, warehouse, previous, since)
                 build.update(_copy_load_runs(con))
+            held_s = time.perf_counter() - held_from
+            build["changes_through_utc"] = through
+            build["publish_mode"] = "incremental" if previous is not None else "full"
             _write_extent(con)
             _write_tests(con, tests)
             _write_info(con, warehouse, build)
@@ -445,6 +640,9 @@ def publish(
         n_tests=len(tests),
         tests_from=str(build.get("tests_from") or "no dbt build results"),
         duration_s=time.perf_counter() - started,
+        mode=str(build["publish_mode"]),
+        rows_written=written,
+        held_s=held_s,
     )
 
 
@@ -495,16 +693,22 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         help="seconds to wait for a locked warehouse (FOOTFALL_PUBLISH_WAIT_S)",
     )
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="copy every mart whole instead of the store-days changed since the last publish",
+    )
     args = parser.parse_args(argv)
     try:
-        summary = publish(args.warehouse, args.serving, args.dbt_target, args.wait)
+        summary = publish(args.warehouse, args.serving, args.dbt_target, args.wait, args.full)
     except (PublishError, settings.SettingError) as exc:
         print(f"publish failed: {exc}", file=sys.stderr)
         return 1
     facts = summary.tables
     print(
-        f"published {summary.serving} in {summary.duration_s:.1f} s: {len(facts)} marts "
-        f"({facts.get('fct_store_traffic_daily', 0):,} store-days, "
+        f"published {summary.serving} in {summary.duration_s:.1f} s ({summary.mode}: "
+        f"{summary.rows_written:,} rows written; held the warehouse {summary.held_s:.1f} s): "
+        f"{len(facts)} marts ({facts.get('fct_store_traffic_daily', 0):,} store-days, "
         f"{facts.get('fct_sensor_traffic_hourly', 0):,} sensor-hours), "
         f"{summary.n_tests} dbt test results from {summary.tests_from}"
     )

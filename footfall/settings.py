@@ -9,6 +9,7 @@ commands can set the environment first. The README lists every variable.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -339,6 +340,7 @@ class DashboardSettings:
     publish_wait_s: float
     dbt_target_dir: Path
     chromium: Path
+    publish_memory_limit: str = "1GB"
 
     @classmethod
     def from_env(cls) -> DashboardSettings:
@@ -351,7 +353,16 @@ class DashboardSettings:
             publish_wait_s=wait,
             dbt_target_dir=target if target.is_absolute() else project / target,
             chromium=_path("FOOTFALL_CHROMIUM", "/usr/bin/chromium"),
+            publish_memory_limit=_memory("FOOTFALL_PUBLISH_MEMORY_LIMIT", "1GB"),
         )
+
+
+def _memory(name: str, default: str) -> str:
+    """A DuckDB memory limit such as 1GB or 512MB."""
+    value = _str(name, default).strip().upper().replace(" ", "")
+    if not re.fullmatch(r"\d+(\.\d+)?(KB|MB|GB|TB|KIB|MIB|GIB|TIB)", value):
+        raise SettingError(f"{name}={value!r} must be a memory size such as 1GB or 512MB.")
+    return value
 
 
 def dashboard() -> DashboardSettings:

@@ -26,12 +26,14 @@
 {%- endmacro %}
 
 {% macro footfall_record_watermark() -%}
+    {%- set staged = ref('stg_simulator__sensor_readings')
+        if this.identifier != 'stg_simulator__sensor_readings' else this -%}
     insert or replace into {{ footfall_watermarks_relation() }}
     select
         '{{ this.identifier }}' as model_name,
         max(loaded_at_utc) as loaded_at_utc,
         timezone('UTC', now())::timestamp as recorded_at_utc
-    from {{ ref('stg_simulator__sensor_readings') }}
+    from {{ staged }}
 {%- endmacro %}
 
 {% macro footfall_watermark_of_this() -%}

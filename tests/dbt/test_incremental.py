@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 
 from tests.chain import Chain, iso_utc
+from tests.conftest import SMALL_WAREHOUSE_START
 from tests.dbt.marts_checks import KEYS
 
 # New data ending mid-day, so the last local day is partial before and after.
@@ -42,6 +43,11 @@ SILENT_HOURS = 20
 OLD_START_BEFORE = timedelta(days=90)
 OLD_DAYS = 7
 OLD_FACTOR = 1.5
+# Early data: three days of LATE_STORE's readings in the second week of the modelled window,
+# restated too. The expected values of the first weeks come from the "following 28 days"
+# window, so a change there reaches back before itself (up to 56 days: footfall_reach).
+EARLY_START_AFTER = timedelta(days=8)
+EARLY_DAYS = 3
 
 
 def late_window(previous_now: datetime) -> tuple[datetime, datetime]:
@@ -79,13 +85,19 @@ def old_window(previous_now: datetime) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=OLD_DAYS)
 
 
-def restate_old_readings(chain: Chain, previous_now: datetime) -> None:
-    """LATE_STORE's old window counts OLD_FACTOR more, stamped as loaded after everything else.
+def early_window(first_day: datetime) -> tuple[datetime, datetime]:
+    """The UTC hours [start, end) of the early readings that change after the first build."""
+    start = first_day + EARLY_START_AFTER
+    return start, start + timedelta(days=EARLY_DAYS)
+
+
+def restate_old_readings(chain: Chain, window: tuple[datetime, datetime]) -> None:
+    """LATE_STORE's window counts OLD_FACTOR more, stamped as loaded after everything else.
 
     What the loader does to a reading that a re-read finds changed: the row is replaced in
     place with the new value and the load's time (raw.sensor_readings keeps one row per key).
     """
-    start, end = old_window(previous_now)
+    start, end = window
     with chain.connect(read_only=False) as con:
         con.execute(
             """
@@ -108,7 +120,9 @@ def builds(small_warehouse: Chain, tmp_path_factory: pytest.TempPathFactory) -> 
         scenarios=[late_data(small_warehouse.now), silent_tail(now)],
         loader_env=LOADER_ENV,
     )
-    restate_old_readings(loaded, small_warehouse.now)
+    restate_old_readings(loaded, old_window(small_warehouse.now))
+    first_day = datetime.fromisoformat(SMALL_WAREHOUSE_START)
+    restate_old_readings(loaded, early_window(first_day))
     refreshed = loaded.copy(tmp_path_factory.mktemp("full_refresh")).dbt_build("--full-refresh")
     incremental = loaded.dbt_build()
     return incremental, refreshed

@@ -1,14 +1,11 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key=['store_id', 'sensor_id', 'hour_start_utc'],
-        on_schema_change='fail',
-        pre_hook="{{ footfall_create_watermarks() }}",
-        post_hook="{{ footfall_record_watermark() }}",
+        meta={'footfall_reach': 'none'},
     )
 }}
 -- depends_on: {{ ref('stg_simulator__sensors') }}
+-- depends_on: {{ ref('stg_simulator__sensor_readings') }}
 -- The hour spine of every sensor: one row per sensor and hour of its store's calendar, with
 -- the reading of the hour when there is one. Hours without a reading are explicit, with
 -- reading_status 'missing'. Incremental: a run re-reads the last `footfall_lookback_days` days
@@ -29,7 +26,7 @@ readings as (
 
 {% if is_incremental() %}
     reprocess as (
-        {{ footfall_reprocess_from(0) }}
+        {{ footfall_reprocess_cte() }}
     ),
 {% endif %}
 

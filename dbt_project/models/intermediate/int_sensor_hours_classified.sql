@@ -1,11 +1,7 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key=['store_id', 'sensor_id', 'hour_start_utc'],
-        on_schema_change='fail',
-        pre_hook="{{ footfall_create_watermarks() }}",
-        post_hook="{{ footfall_record_watermark() }}",
+        meta={'footfall_reach': 'expected_windows'},
     )
 }}
 -- depends_on: {{ ref('stg_simulator__sensors') }}
@@ -29,14 +25,16 @@ with
 
 {% if is_incremental() %}
     reprocess as (
-        {{ footfall_reprocess_from(56) }}
+        {{ footfall_reprocess_cte() }}
     ),
 {% endif %}
 
 sensor_hours as (
     select sensor_hours.*
     from {{ ref('int_sensor_hours') }} as sensor_hours
-    {{ footfall_reprocess_filter('sensor_hours', 'hour_start_utc', 'to_days(183)') }}
+    {{ footfall_reprocess_filter(
+        'sensor_hours', 'hour_start_utc', footfall_history_expected_windows()
+    ) }}
 ),
 
 -- Pass 1 pool: every reported reading of an open hour.

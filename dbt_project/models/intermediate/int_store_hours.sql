@@ -1,9 +1,7 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key=['store_id', 'hour_start_utc'],
-        on_schema_change='fail',
+        meta={'footfall_bounds': 'appended'},
     )
 }}
 -- The hour calendar of each store: one row per UTC hour from the store's first modelled local

@@ -1,11 +1,7 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key=['store_id', 'sensor_id', 'local_date'],
-        on_schema_change='fail',
-        pre_hook="{{ footfall_create_watermarks() }}",
-        post_hook="{{ footfall_record_watermark() }}",
+        meta={'footfall_reach': 'expected_windows'},
     )
 }}
 -- depends_on: {{ ref('stg_simulator__sensors') }}
@@ -19,7 +15,7 @@ with
 
 {% if is_incremental() %}
     reprocess as (
-        {{ footfall_reprocess_from_date(56) }}
+        {{ footfall_reprocess_cte() }}
     ),
 {% endif %}
 

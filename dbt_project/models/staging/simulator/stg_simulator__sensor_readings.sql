@@ -1,11 +1,10 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key=['store_id', 'sensor_id', 'reading_start_utc'],
-        on_schema_change='fail',
+        meta={'footfall_bounds': 'staged'},
     )
 }}
+-- depends_on: {{ ref('stg_simulator__sensors') }}
 -- One row per (store, sensor, UTC hour) reported by the API: deduplicated (the latest load
 -- wins), the -1 sentinel turned into a status, and the hour placed in the store's local time.
 -- Incremental: a run takes the raw rows loaded since the last one (`_loaded_at`), so the

@@ -1,11 +1,7 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key=['store_id', 'hour_start_utc'],
-        on_schema_change='fail',
-        pre_hook="{{ footfall_create_watermarks() }}",
-        post_hook="{{ footfall_record_watermark() }}",
+        meta={'footfall_reach': 'expected_windows'},
     )
 }}
 -- depends_on: {{ ref('stg_simulator__sensors') }}
@@ -19,14 +15,16 @@ with
 
 {% if is_incremental() %}
     reprocess as (
-        {{ footfall_reprocess_from(56, sensors='n_sensors') }}
+        {{ footfall_reprocess_cte() }}
     ),
 {% endif %}
 
 sensor_hourly as (
     select sensor_hourly.*
     from {{ ref('fct_sensor_traffic_hourly') }} as sensor_hourly
-    {{ footfall_reprocess_filter('sensor_hourly', 'hour_start_utc', 'to_days(29)') }}
+    {{ footfall_reprocess_filter(
+        'sensor_hourly', 'hour_start_utc', footfall_history_hourly_trends()
+    ) }}
 ),
 
 -- Grouped on the key only (a cheap hash key); the calendar columns are the same for every

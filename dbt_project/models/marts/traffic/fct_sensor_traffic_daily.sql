@@ -1,44 +1,39 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['store_id', 'local_date'],
-        on_schema_change='fail',
-        pre_hook="{{ footfall_create_watermarks() }}",
-        post_hook="{{ footfall_record_watermark() }}",
+        unique_key=['store_id', 'sensor_id', 'local_date'],
+        meta={'footfall_reach': 'expected_windows'},
     )
 }}
 -- depends_on: {{ ref('stg_simulator__sensors') }}
 -- depends_on: {{ ref('stg_simulator__sensor_readings') }}
 -- Incremental: a run recomputes the days the hourly facts recomputed, with 28 more days of
 -- history for the trends (docs: incremental_lookback).
--- One row per store and local day: its hours summed (23, 24 or 25 clock hours), sensor-hours
--- by status, and the same-weekday trend measures by date.
-{% set trend_partition = ['store_id', 'isodow'] %}
+-- One row per sensor and local day (23, 24 or 25 hours): the day's raw and clean visits, its
+-- sensor-hours by status, and the same-weekday trend measures by date.
+{% set trend_partition = ['store_id', 'sensor_id', 'isodow'] %}
 with
 
 {% if is_incremental() %}
     reprocess as (
-        {{ footfall_reprocess_from_date(56, sensors='n_sensors') }}
+        {{ footfall_reprocess_cte() }}
     ),
 {% endif %}
 
-store_hourly as (
-    select store_hourly.*
-    from {{ ref('fct_store_traffic_hourly') }} as store_hourly
-    {{ footfall_reprocess_filter('store_hourly', 'local_date', '28') }}
+hourly as (
+    select hourly.*
+    from {{ ref('fct_sensor_traffic_hourly') }} as hourly
+    {{ footfall_reprocess_filter('hourly', 'local_date', footfall_history_daily_trends()) }}
 ),
 
 daily as (
     select
         store_id,
+        sensor_id,
         local_date,
         local_day_number,
         isodow,
         count(*)::integer as n_hours,
         count_if(is_open_hour)::integer as n_open_hours,
-        max(n_sensors)::integer as n_sensors,
-        sum(n_open_sensor_hours)::integer as n_open_sensor_hours,
         sum(n_ok_hours)::integer as n_ok_hours,
         sum(n_failed_hours)::integer as n_failed_hours,
         sum(n_anomalous_hours)::integer as n_anomalous_hours,
@@ -46,9 +41,10 @@ daily as (
         sum(n_closed_hours)::integer as n_closed_hours,
         sum(visits_raw)::bigint as visits_raw,
         sum(visits_clean)::double as visits_clean
-    from store_hourly
+    from hourly
     group by
         store_id,
+        sensor_id,
         local_date,
         local_day_number,
         isodow
@@ -79,13 +75,12 @@ recomputed as (
 final as (
     select
         store_id,
+        sensor_id,
         local_date,
         local_day_number,
         isodow,
         n_hours,
         n_open_hours,
-        n_sensors,
-        n_open_sensor_hours,
         n_ok_hours,
         n_failed_hours,
         n_anomalous_hours,
@@ -93,7 +88,7 @@ final as (
         n_closed_hours,
         visits_raw,
         visits_clean,
-        100.0 * n_ok_hours / nullif(n_open_sensor_hours, 0) as data_quality_pct,
+        100.0 * n_ok_hours / nullif(n_open_hours, 0) as data_quality_pct,
         visits_clean_ma_4w,
         n_ma_4w_points,
         visits_clean_prev_week,

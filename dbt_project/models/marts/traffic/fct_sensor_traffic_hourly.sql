@@ -1,11 +1,7 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key=['store_id', 'sensor_id', 'hour_start_utc'],
-        on_schema_change='fail',
-        pre_hook="{{ footfall_create_watermarks() }}",
-        post_hook="{{ footfall_record_watermark() }}",
+        meta={'footfall_reach': 'expected_windows'},
     )
 }}
 -- depends_on: {{ ref('stg_simulator__sensors') }}
@@ -21,14 +17,16 @@ with
 
 {% if is_incremental() %}
     reprocess as (
-        {{ footfall_reprocess_from(56) }}
+        {{ footfall_reprocess_cte() }}
     ),
 {% endif %}
 
 classified as (
     select classified.*
     from {{ ref('int_sensor_hours_classified') }} as classified
-    {{ footfall_reprocess_filter('classified', 'hour_start_utc', 'to_days(29)') }}
+    {{ footfall_reprocess_filter(
+        'classified', 'hour_start_utc', footfall_history_hourly_trends()
+    ) }}
 ),
 
 trend_lags as (
