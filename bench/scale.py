@@ -132,7 +132,7 @@ def measure(name: str, command: list[str], env: dict[str, str], ok: tuple[int, .
 # --------------------------------------------------------------------------------------------
 # The steps, as a user (or the schedule) runs them
 # --------------------------------------------------------------------------------------------
-def _env(work: Path, url: str, extra_vars: dict[str, object] | None = None) -> dict[str, str]:
+def _env(work: Path, url: str) -> dict[str, str]:
     env = {
         **os.environ,
         **dbtcli.dbt_env(),
@@ -143,14 +143,7 @@ def _env(work: Path, url: str, extra_vars: dict[str, object] | None = None) -> d
         "DBT_LOG_PATH": str(work / "logs"),
         "DBT_USE_COLORS": "false",
     }
-    if extra_vars:
-        env["FOOTFALL_BENCH_DBT_VARS"] = json.dumps(extra_vars)
     return env
-
-
-def _vars_args(env: dict[str, str]) -> list[str]:
-    raw = env.get("FOOTFALL_BENCH_DBT_VARS")
-    return ["--vars", raw] if raw else []
 
 
 def _readings(work: Path) -> int:
@@ -176,16 +169,26 @@ def _published(output: str) -> tuple[int | None, str]:
 
 
 def _built(work: Path) -> tuple[int, str]:
+    """(sensor-hours the build recomputed, what it ran): from run_results and the change log."""
     results = json.loads((work / "target" / "run_results.json").read_text())
     kinds: dict[str, int] = {}
-    rows = 0
     for r in results["results"]:
         kind = r["unique_id"].split(".")[0]
         kinds[kind] = kinds.get(kind, 0) + 1
-        affected = (r.get("adapter_response") or {}).get("rows_affected")
-        if kind == "model" and isinstance(affected, int) and affected > 0:
-            rows += affected
-    return rows, ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+    invocation = results["metadata"]["invocation_id"]
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
+        (rows,) = con.execute(
+            """
+            select count(*)
+            from fct_sensor_traffic_hourly as t
+            inner join footfall_changes as c
+                on c.model_name = 'fct_sensor_traffic_hourly' and c.invocation_id = ?
+                and (c.store_id is null or (c.store_id = t.store_id
+                     and (c.changed_from is null or t.hour_start_utc >= c.changed_from)))
+            """,
+            [invocation],
+        ).fetchone()
+    return int(rows), ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
 
 
 def load_step(name: str, env: dict[str, str]) -> Step:
@@ -195,7 +198,7 @@ def load_step(name: str, env: dict[str, str]) -> Step:
 
 
 def build_step(name: str, env: dict[str, str], work: Path, args: list[str]) -> Step:
-    step, _ = measure(name, [dbtcli.dbt_executable(), *args, *_vars_args(env)], env)
+    step, _ = measure(name, [dbtcli.dbt_executable(), *args], env)
     step.rows, step.detail = _built(work)
     return step
 
@@ -207,10 +210,8 @@ def publish_step(name: str, env: dict[str, str]) -> Step:
 
 
 def alerts_step(name: str, env: dict[str, str]) -> Step:
-    step, output = measure(
-        name, [sys.executable, "-m", "footfall.alerts", "--quiet"], env, ok=(0, 1)
-    )
-    match = re.search(r"(\d+) open alert", output)
+    step, output = measure(name, [sys.executable, "-m", "footfall.alerts"], env, ok=(0, 1))
+    match = re.search(r"(\d+) open alerts?", output)
     step.rows = int(match.group(1)) if match else None
     return step
 
@@ -227,9 +228,13 @@ def full_history(stores: int, work: Path, extra_vars: dict[str, object] | None) 
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     with services.simulator(_sim_env(stores, NOW), timeout_s=120) as url:
-        env = _env(work, url, extra_vars)
+        env = _env(work, url)
         steps = [load_step("full load", env)]
-    steps.append(build_step("full build", env, work, dbtcli.FULL_BUILD_ARGS))
+    full_args = [
+        *dbtcli.FULL_BUILD_ARGS,
+        *(["--vars", json.dumps(extra_vars)] if extra_vars else []),
+    ]
+    steps.append(build_step("full build", env, work, full_args))
     steps.append(publish_step("publish (full)", env))
     return steps
 
@@ -237,9 +242,11 @@ def full_history(stores: int, work: Path, extra_vars: dict[str, object] | None) 
 def cycle(stores: int, work: Path, now: datetime, extra_vars: dict[str, object] | None):
     """One hourly cycle with the clock at `now`: load, build, publish, alerts, each measured."""
     with services.simulator(_sim_env(stores, now), timeout_s=120) as url:
-        env = _env(work, url, extra_vars)
+        env = _env(work, url)
         steps = [load_step("cycle: load", env)]
-    steps.append(build_step("cycle: build", env, work, dbtcli.CYCLE_BUILD_ARGS))
+    cycle_env = {**env, **dbtcli.CYCLE_ENV}
+    cycle_args = dbtcli.with_vars(dbtcli.CYCLE_BUILD_ARGS, extra_vars)
+    steps.append(build_step("cycle: build", cycle_env, work, cycle_args))
     steps.append(publish_step("cycle: publish", env))
     steps.append(alerts_step("cycle: alerts", env))
     total = Step(

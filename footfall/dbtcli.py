@@ -8,10 +8,10 @@ The two builds (README "dbt"):
 
 - `FULL_BUILD_ARGS`, `dbt build`: every model, every data test over whole tables, and the unit
   tests. What a developer, CI and `make build` run.
-- `CYCLE_BUILD_ARGS`, the hourly cycle's build: the same models (incremental), the data tests
-  scoped to the rows the run changed (var `footfall_test_scope: changed`, macro
-  `get_where_subquery`), without the unit tests, which test the code, not the data, and run in
-  `make test` and CI.
+- `CYCLE_BUILD_ARGS` with `CYCLE_ENV`, the hourly cycle's build: the same models
+  (incremental), the data tests scoped to the rows the run changed
+  (`FOOTFALL_DBT_TEST_SCOPE=changed`: macros/footfall_changes.sql), without the unit tests,
+  which test the code, not the data, and run in `make test` and CI.
 """
 
 from __future__ import annotations
@@ -27,22 +27,23 @@ from footfall.settings import REPO_ROOT
 PROJECT_DIR = REPO_ROOT / "dbt_project"
 
 FULL_BUILD_ARGS = ["build"]
-CYCLE_VARS = {"footfall_test_scope": "changed"}
+CYCLE_BUILD_ARGS = ["build", "--exclude", "test_type:unit"]
+CYCLE_ENV = {"FOOTFALL_DBT_TEST_SCOPE": "changed"}
 
 
-def cycle_build_args(extra_vars: dict[str, object] | None = None) -> list[str]:
-    """`dbt build` as the hourly cycle runs it, with extra vars merged into the scope var."""
-    merged = {**CYCLE_VARS, **(extra_vars or {})}
-    return ["build", "--exclude", "test_type:unit", "--vars", json.dumps(merged)]
+def with_vars(args: list[str], dbt_vars: dict[str, object] | None) -> list[str]:
+    """dbt arguments with `--vars` added (as JSON) when there are any."""
+    return [*args, "--vars", json.dumps(dbt_vars)] if dbt_vars else list(args)
 
 
-CYCLE_BUILD_ARGS = cycle_build_args()
+def dbt_env(environ: dict[str, str] | None = None, *, cycle: bool = False) -> dict[str, str]:
+    """DBT_PROJECT_DIR and DBT_PROFILES_DIR as the Makefile sets them, unless already set.
 
-
-def dbt_env(environ: dict[str, str] | None = None) -> dict[str, str]:
-    """DBT_PROJECT_DIR and DBT_PROFILES_DIR as the Makefile sets them, unless already set."""
+    With cycle=True, also the hourly cycle's test scope (CYCLE_ENV).
+    """
     environ = os.environ if environ is None else environ
     return {
+        **(CYCLE_ENV if cycle else {}),
         "DBT_PROJECT_DIR": environ.get("DBT_PROJECT_DIR", str(PROJECT_DIR)),
         "DBT_PROFILES_DIR": environ.get("DBT_PROFILES_DIR", str(REPO_ROOT)),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",

@@ -118,53 +118,76 @@
 {%- endmacro %}
 
 {#
+    footfall_test_scope(): `changed` in the hourly cycle (the environment variable
+    FOOTFALL_DBT_TEST_SCOPE, which footfall/dbtcli.py sets), else `all`. Read at execution
+    only, so that switching between the two keeps dbt's partial parsing.
+
     footfall_in_scope(model_name, column=none): a predicate on the rows of `model_name` (or of
-    another model with the same store_id and `column`): `true` unless the var
-    `footfall_test_scope` is `changed`; then only the rows that model's run in this invocation
-    recomputed (`false` when it did not run; `column` defaults to the model's time column).
-    The singular tests filter both sides of a comparison with the same predicate.
+    another model with the same store_id and `column`): `true` unless the test scope is
+    `changed`; then only the rows that model's run in this invocation recomputed (`false`
+    when it did not run; `column` defaults to the model's time column). The singular tests
+    filter both sides of a comparison with the same predicate.
 #}
-{% macro footfall_in_scope(model_name, column=none, alias=none) -%}
-    {%- if var('footfall_test_scope') != 'changed' or not execute -%}
-        true
-        {%- do return('true') -%}
+{% macro footfall_test_scope() -%}
+    {%- set scope = env_var('FOOTFALL_DBT_TEST_SCOPE', 'all') if execute else 'all' -%}
+    {%- if scope not in ['all', 'changed'] -%}
+        {{ exceptions.raise_compiler_error(
+            "FOOTFALL_DBT_TEST_SCOPE=" ~ scope ~ " must be `all` or `changed`") }}
     {%- endif -%}
-    {%- set rows = run_query(
-        "select store_id, time_column, strftime(changed_from, '%Y-%m-%d %H:%M:%S') "
-        ~ "from " ~ target.schema ~ ".footfall_changes where model_name = '" ~ model_name
-        ~ "' and invocation_id = '" ~ invocation_id ~ "'"
-    ).rows -%}
-    {%- set prefix = alias ~ '.' if alias else '' -%}
-    {%- if rows | length == 0 -%}
-        false
-    {%- elif rows | selectattr(0, 'none') | list | length > 0 -%}
+    {{ scope }}
+{%- endmacro %}
+
+{% macro footfall_in_scope(model_name, column=none, alias=none) -%}
+    {%- if footfall_test_scope() | trim != 'changed' -%}
         true
     {%- else -%}
-        (
-        {%- for row in rows %}
-            {{ 'or ' if not loop.first }}({{ prefix }}store_id = '{{ row[0] | replace("'", "''") }}'
-            {%- if row[2] is not none %} and {{ prefix }}{{ column or row[1] }} >= timestamp '{{ row[2] }}'{% endif -%}
+        {%- set rows = run_query(
+            "select store_id, time_column, strftime(changed_from, '%Y-%m-%d %H:%M:%S') "
+            ~ "from " ~ target.schema ~ ".footfall_changes where model_name = '" ~ model_name
+            ~ "' and invocation_id = '" ~ invocation_id ~ "'"
+        ).rows -%}
+        {%- set prefix = alias ~ '.' if alias else '' -%}
+        {%- if rows | length == 0 -%}
+            false
+        {%- elif rows | selectattr(0, 'none') | list | length > 0 -%}
+            true
+        {%- else -%}
+            (
+            {%- for row in rows %}
+                {%- set store = row[0] | replace("'", "''") %}
+                {{ 'or ' if not loop.first }}({{ prefix }}store_id = '{{ store }}'
+                {%- if row[2] is not none -%}
+                    {{ ' ' }}and {{ prefix }}{{ column or row[1] }} >= timestamp '{{ row[2] }}'
+                {%- endif -%}
+                )
+            {%- endfor %}
             )
-        {%- endfor %}
-        )
+        {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
 
 {#
-    dbt's hook for the `where` of generic tests: with `footfall_test_scope: changed`, a test of
-    an incremental model checks the rows this invocation recomputed; otherwise dbt's default.
+    dbt's hook for the `where` of generic tests: in the `changed` test scope, a test of an
+    incremental model checks the rows this invocation recomputed, and a test of the raw
+    readings the rows staging took in; otherwise dbt's default.
 #}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
-    {%- if execute and var('footfall_test_scope') == 'changed' -%}
-        {%- set node = (graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
-            | selectattr('name', 'equalto', relation.identifier) | list) -%}
-        {%- set incremental = node and node[0].config.materialized == 'incremental' -%}
-    {%- else -%}
-        {%- set incremental = false -%}
+    {%- set scoped_by = none -%}
+    {%- if footfall_test_scope() | trim == 'changed' -%}
+        {%- if relation.identifier == 'sensor_readings' and relation.schema == 'raw' -%}
+            {%- set scoped_by = ['stg_simulator__sensor_readings', 'reading_start_utc'] -%}
+        {%- else -%}
+            {%- set node = (graph.nodes.values()
+                | selectattr('resource_type', 'equalto', 'model')
+                | selectattr('name', 'equalto', relation.identifier) | list) -%}
+            {%- if node and node[0].config.materialized == 'incremental' -%}
+                {%- set scoped_by = [relation.identifier, none] -%}
+            {%- endif -%}
+        {%- endif -%}
     {%- endif -%}
-    {%- if incremental -%}
-        {%- set scope = footfall_in_scope(relation.identifier) -%}
+    {%- if scoped_by -%}
+        {%- set scope = footfall_in_scope(scoped_by[0], scoped_by[1]) -%}
         {%- set where = '(' ~ scope ~ ')' ~ (' and (' ~ where ~ ')' if where else '') -%}
     {%- endif -%}
     {%- if where -%}

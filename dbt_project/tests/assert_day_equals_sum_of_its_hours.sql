@@ -2,10 +2,12 @@
 -- the store's hours of that local day in fct_store_traffic_hourly, in clock hours (23 or 25
 -- on DST days), visits and sensor-hours. (The sensor facts are tied in by
 -- assert_store_equals_sum_of_its_sensors.) Returns the days that differ.
+-- In the hourly cycle's test scope, only the rows its build recomputed (footfall_in_scope).
 with
 
 store_days as (
     select * from {{ ref('fct_store_traffic_daily') }}
+    where {{ footfall_in_scope('fct_store_traffic_daily') }}
 ),
 
 summed_hours as (
@@ -18,6 +20,7 @@ summed_hours as (
         sum(n_ok_hours) as n_ok_hours,
         sum(n_missing_hours) as n_missing_hours
     from {{ ref('fct_store_traffic_hourly') }}
+    where {{ footfall_in_scope('fct_store_traffic_daily', 'local_date') }}
     group by
         store_id,
         local_date

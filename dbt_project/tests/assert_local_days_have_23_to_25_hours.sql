@@ -2,6 +2,7 @@
 -- fct_store_traffic_daily has as many hours as the store's time zone gives it. A store's
 -- first and last modelled days may be partial (the load ends mid-day) and are skipped.
 -- Returns the days whose hour count is wrong.
+-- In the hourly cycle's test scope, only the rows its build recomputed (footfall_in_scope).
 with
 
 store_days as (
@@ -39,6 +40,7 @@ expected as (
             store_days.store_id = bounds.store_id
             and store_days.local_date > bounds.first_local_date
             and store_days.local_date < bounds.last_local_date
+    where {{ footfall_in_scope('fct_store_traffic_daily', alias='store_days') }}
 ),
 
 final as (

@@ -3,10 +3,12 @@
 -- of int_sensor_hours that carry a reading. The spine is unique per sensor-hour and joins
 -- readings on that key, so equal counts mean every reading found its hour; a reading of an
 -- unknown store or sensor makes them differ. Counts, not a join: two column scans.
+-- In the hourly cycle's test scope, only the rows its build recomputed (footfall_in_scope).
 with
 
 readings as (
     select * from {{ ref('stg_simulator__sensor_readings') }}
+    where {{ footfall_in_scope('int_sensor_hours', 'reading_start_utc') }}
 ),
 
 store_windows as (
@@ -35,7 +37,9 @@ spine_counts as (
         store_id,
         count(*) as n_in_spine
     from {{ ref('int_sensor_hours') }}
-    where reading_status != 'missing'
+    where
+        reading_status != 'missing'
+        and {{ footfall_in_scope('int_sensor_hours') }}
     group by store_id
 ),
 

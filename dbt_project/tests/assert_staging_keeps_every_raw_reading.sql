@@ -3,6 +3,7 @@
 -- (docs/contracts.md section 2) and staging keeps raw's keys, so equal counts mean nothing
 -- was dropped or invented; a raw duplicate (a broken load) shows up here too. Counts, not a
 -- join: two column scans. Returns the stores whose counts differ.
+-- In the hourly cycle's test scope, only the rows its build recomputed (footfall_in_scope).
 with
 
 raw_counts as (
@@ -10,6 +11,7 @@ raw_counts as (
         store_id,
         count(*) as n_raw
     from {{ source('simulator', 'sensor_readings') }}
+    where {{ footfall_in_scope('stg_simulator__sensor_readings') }}
     group by store_id
 ),
 
@@ -18,6 +20,7 @@ staged_counts as (
         store_id,
         count(*) as n_staged
     from {{ ref('stg_simulator__sensor_readings') }}
+    where {{ footfall_in_scope('stg_simulator__sensor_readings') }}
     group by store_id
 ),
 

@@ -2,10 +2,12 @@
 -- the store's hours) equals the sum of its sensors' days in fct_sensor_traffic_daily (built
 -- from the sensors' hours), in visits and in sensor-hours by status. Returns the days that
 -- differ (clean visits compared to 1e-6 of a visit).
+-- In the hourly cycle's test scope, only the rows its build recomputed (footfall_in_scope).
 with
 
 store_days as (
     select * from {{ ref('fct_store_traffic_daily') }}
+    where {{ footfall_in_scope('fct_store_traffic_daily') }}
 ),
 
 sensor_days as (
@@ -20,6 +22,7 @@ sensor_days as (
         sum(n_missing_hours) as n_missing_hours,
         sum(n_closed_hours) as n_closed_hours
     from {{ ref('fct_sensor_traffic_daily') }}
+    where {{ footfall_in_scope('fct_store_traffic_daily', 'local_date') }}
     group by
         store_id,
         local_date
