@@ -1,6 +1,8 @@
 """`python -m bench [PART ...]`: run the benchmarks and print their figures.
 
 Each part is a module of this package with a `run() -> None` that prints its own figures.
+A part with options of its own takes them after its name: `python -m bench scale --stores
+5,25,100` (its `main(argv)`); `python -m bench` alone runs every part with its defaults.
 """
 
 from __future__ import annotations
@@ -10,10 +12,14 @@ import importlib
 import sys
 import time
 
-PARTS = ["simulator", "loader", "dbt", "dashboard"]
+PARTS = ["simulator", "loader", "dbt", "dashboard", "scale"]
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) > 1 and argv[0] in PARTS and argv[1].startswith("-"):
+        module = importlib.import_module(f"bench.{argv[0]}")
+        return int(module.main(argv[1:]) or 0)
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("parts", nargs="*", help=f"parts to run, of {', '.join(PARTS)} (all)")
     args = parser.parse_args(argv)

@@ -263,3 +263,74 @@ def test_the_command_publishes_and_explains_failures(small_warehouse, tmp_path: 
     assert failed.returncode == 1
     assert "publish failed: there is no warehouse at" in failed.stderr
     assert "Traceback" not in failed.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# Incremental publishing: only the store-days dbt recomputed since the last publish
+# --------------------------------------------------------------------------------------------
+def _mart_rows(path: Path) -> dict[str, list[tuple]]:
+    """Every dim_/fct_ table of a snapshot, its rows sorted (as text, so NaN and None compare)."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'main' "
+                "and regexp_matches(table_name, '^(dim|fct)_')"
+            ).fetchall()
+        ]
+        return {
+            name: sorted(
+                tuple(str(v) for v in row) for row in con.execute(f"from {name}").fetchall()
+            )
+            for name in names
+        }
+
+
+@pytest.fixture(scope="module")
+def republished(small_warehouse, tmp_path_factory: pytest.TempPathFactory):
+    """(summary of an incremental publish after six new hours, its snapshot, a full one)."""
+    from datetime import timedelta
+
+    root = tmp_path_factory.mktemp("incremental_publish")
+    chain = small_warehouse.copy(root / "chain")
+    serving = root / "serving" / "serving.duckdb"
+    first = publish(chain.warehouse, serving, chain.target_path)
+    chain = chain.load(chain.now + timedelta(hours=6)).dbt_build()
+    summary = publish(chain.warehouse, serving, chain.target_path)
+    full_path = root / "full" / "serving.duckdb"
+    full = publish(chain.warehouse, full_path, chain.target_path, full=True)
+    return first, summary, serving, full, full_path, chain
+
+
+def test_an_incremental_publish_equals_a_full_one(republished) -> None:
+    first, summary, serving, full, full_path, _ = republished
+    assert first.mode == "full"
+    assert summary.mode == "incremental" and full.mode == "full"
+    incremental_rows, full_rows = _mart_rows(serving), _mart_rows(full_path)
+    assert incremental_rows.keys() == full_rows.keys()
+    different = [t for t in full_rows if incremental_rows[t] != full_rows[t]]
+    assert not different, f"incremental and full snapshots differ in {different}"
+    assert summary.tables == full.tables
+
+
+def test_an_incremental_publish_writes_only_what_changed(republished) -> None:
+    _, summary, _, full, _, _ = republished
+    total = sum(full.tables.values())
+    # six new hours and the lookback of a few days, of a 26-week history
+    assert 0 < summary.rows_written < 0.1 * total, (summary.rows_written, total)
+    assert summary.held_s < summary.duration_s
+
+
+def test_a_snapshot_older_than_the_change_log_is_published_in_full(
+    republished, tmp_path: Path
+) -> None:
+    _, _, serving, _, _, chain = republished
+    stale = tmp_path / "serving.duckdb"
+    stale.write_bytes(serving.read_bytes())
+    with duckdb.connect(str(stale)) as con:
+        con.execute(
+            "update serving_info set changes_through_utc = changes_through_utc - interval 40 day"
+        )
+    again = publish(chain.warehouse, stale, chain.target_path)
+    assert again.mode == "full"
+    assert _mart_rows(stale) == _mart_rows(serving)
