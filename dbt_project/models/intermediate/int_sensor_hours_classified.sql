@@ -16,10 +16,10 @@
 -- over the previous 28 days (then 91 days; then the following 28 days when too few, as in a
 -- store's first weeks). The windows are lists of the pool readings (one sort per pass).
 --
--- Incremental: a new or late reading can change expected values up to 56 days before it
--- (the "following 28 days" fallback of two passes), so a run recomputes the last
--- lookback + 56 days of each store, reading 183 more days of history for the windows
--- (182, and a day for a DST change between: the same local hour an hour earlier in UTC).
+-- Incremental (docs: incremental_lookback): a new or late reading changes the expected values
+-- after it, and those before it that came from the "following 28 days" fallback (at most 56
+-- days back, two passes); a run recomputes from there, reading the history the windows need
+-- (footfall_history_expected_windows).
 {% set min_points = var('footfall_expected_min_points') %}
 with
 

@@ -84,31 +84,34 @@ bounds as (
         on stores.store_id = last_covered.store_id
 ),
 
+-- In an incremental run, only the hours after the store's last modelled one are generated.
 hours as (
     select
-        store_id,
-        timezone,
-        open_hour_local,
-        close_hour_local,
-        closed_isodow,
+        bounds.store_id,
+        bounds.timezone,
+        bounds.open_hour_local,
+        bounds.close_hour_local,
+        bounds.closed_isodow,
         unnest(
-            generate_series(first_hour_start_utc, last_hour_start_utc, interval 1 hour)
+            generate_series(
+                {% if is_incremental() -%}
+                    greatest(
+                        bounds.first_hour_start_utc,
+                        last_modelled.last_modelled_utc + interval 1 hour
+                    ),
+                {%- else -%}
+                    bounds.first_hour_start_utc,
+                {%- endif %}
+                bounds.last_hour_start_utc,
+                interval 1 hour
+            )
         ) as hour_start_utc
     from bounds
-    where first_hour_start_utc <= last_hour_start_utc
-),
-
--- In an incremental run, only the hours after the store's last modelled one.
-new_hours as (
-    select hours.*
-    from hours
-    {% if is_incremental() %}
-        left join last_modelled
-            on hours.store_id = last_modelled.store_id
-        where
-            last_modelled.last_modelled_utc is null
-            or hours.hour_start_utc > last_modelled.last_modelled_utc
-    {% endif %}
+    {% if is_incremental() -%}
+        left join last_modelled -- noqa: ST11
+            on bounds.store_id = last_modelled.store_id
+    {%- endif %}
+    where bounds.first_hour_start_utc <= bounds.last_hour_start_utc
 ),
 
 localised as (
@@ -120,7 +123,7 @@ localised as (
         open_hour_local,
         close_hour_local,
         closed_isodow
-    from new_hours
+    from hours
 ),
 
 calendar as (

@@ -8,8 +8,7 @@
 -- depends_on: {{ ref('stg_simulator__sensor_readings') }}
 -- One row per sensor and UTC hour: raw and clean visits, the hour's status as counts, and the
 -- same-weekday, same-local-hour trend measures. Incremental like the classification it reads
--- (the same 56-day reach), with 29 more days of history for the moving averages (28, and a
--- day for a DST change between: the same local hour an hour earlier in UTC).
+-- (the same reach), with the history of the moving averages (footfall_history_hourly_trends).
 {% set trend_partition = [
     'store_id', 'sensor_id', 'isodow', 'local_hour', 'local_hour_occurrence'
 ] %}
