@@ -13,7 +13,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: help setup browser simulator load build publish docs docs-serve dashboard demo test \
-        test-all lint format bench alerts run clean
+        test-all lint format bench bench-scale alerts run clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -79,6 +79,9 @@ format: setup ## fix what ruff and sqlfluff can fix
 
 bench: setup ## benchmarks against the issues' speed targets (prints figures)
 	$(BIN)/python -m bench
+
+bench-scale: setup ## the hourly cycle at 5, 25 and 100 stores (long; keeps its warehouses in .run/scale)
+	$(BIN)/python -m bench scale --stores 5,25,100 --one-year 25
 
 clean: ## remove generated data and dbt output (keeps .venv)
 	rm -rf data dbt_project/target dbt_project/logs artifacts .run
