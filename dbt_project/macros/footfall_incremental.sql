@@ -214,7 +214,8 @@
     footfall_reprocess_filter(alias, time_column, history): the filter every incremental
     model puts after a `from` of its input or of its last CTE. In an incremental run it keeps
     the rows of `alias` from the store's reprocess bound on (`reprocess_from_date` for
-    `local_date`, `reprocess_from_utc` for `hour_start_utc`), minus `history` (an SQL
+    `local_date`, `reprocess_from_utc` for `hour_start_utc` or `reading_start_utc`), minus
+    `history` (an SQL
     expression, one of the footfall_history_* macros: how far back the model reads for its
     windows), and every row of a store without a bound (modelled in full); in a full build it
     renders nothing. It needs the `reprocess` CTE (footfall_reprocess_cte).
@@ -222,12 +223,12 @@
 {% macro footfall_reprocess_filter(alias, time_column, history=none) -%}
     {%- if time_column == 'local_date' -%}
         {%- set bound = 'reprocess.reprocess_from_date' -%}
-    {%- elif time_column == 'hour_start_utc' -%}
+    {%- elif time_column in ['hour_start_utc', 'reading_start_utc'] -%}
         {%- set bound = 'reprocess.reprocess_from_utc' -%}
     {%- else -%}
         {{ exceptions.raise_compiler_error(
-            "footfall_reprocess_filter: time_column must be local_date or hour_start_utc, not "
-            ~ time_column) }}
+            "footfall_reprocess_filter: time_column must be local_date, hour_start_utc or "
+            ~ "reading_start_utc, not " ~ time_column) }}
     {%- endif -%}
     {%- if is_incremental() %}
         left join reprocess

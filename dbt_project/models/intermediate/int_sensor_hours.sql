@@ -20,15 +20,17 @@ sensors as (
     select * from {{ ref('stg_simulator__sensors') }}
 ),
 
-readings as (
-    select * from {{ ref('stg_simulator__sensor_readings') }}
-),
-
 {% if is_incremental() %}
     reprocess as (
         {{ footfall_reprocess_cte() }}
     ),
 {% endif %}
+
+readings as (
+    select readings.*
+    from {{ ref('stg_simulator__sensor_readings') }} as readings
+    {{ footfall_reprocess_filter('readings', 'reading_start_utc') }}
+),
 
 spine as (
     select
