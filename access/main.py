@@ -1,0 +1,93 @@
+"""The read API app: one router per resource, the key check on all of them but /health.
+
+uvicorn "access.main:create_app" --factory      # or `make api` (python -m access)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from access.deps import require_key
+from access.routers import alerts, datasets, health, quality, stores, traffic, trends
+from footfall import settings
+from footfall.settings import AccessSettings
+
+ROUTERS = (traffic, trends, quality, alerts, stores)
+DESCRIPTION = """\
+The marts of footfall's serving snapshot over HTTP, read-only: traffic at four resolutions,
+weekday trends, data quality, alerts, the stores, and a catalogue of the datasets.
+
+Every endpoint but `/health` needs a key in the `X-API-Key` header (FOOTFALL_ACCESS_KEYS).
+List endpoints answer JSON (default), CSV or Parquet (`format=`), at most `limit` rows per
+answer (capped by FOOTFALL_ACCESS_MAX_ROWS); `next_cursor` (the `X-Next-Cursor` header for
+CSV and Parquet) fetches the next page. Days and hours are the stores' local ones.
+"""
+
+
+def validation_message(exc: RequestValidationError) -> str:
+    """FastAPI's list of validation errors as one readable sentence per parameter."""
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "request"
+        got = err.get("input")
+        shown = "" if got is None or isinstance(got, dict) else f" (got {repr(got)[:40]})"
+        parts.append(f"{where}: {err.get('msg', 'invalid')}{shown}")
+    return "; ".join(parts) or "invalid request"
+
+
+def create_app(access: AccessSettings | None = None, serving: Path | None = None) -> FastAPI:
+    """The app with its settings (default: from the environment) and snapshot path."""
+    app = FastAPI(
+        title="footfall read API",
+        version="1",
+        description=DESCRIPTION,
+    )
+    app.state.access = access or settings.access()
+    app.state.serving = Path(serving or settings.core().serving)
+    app.include_router(health.router)
+    for module in ROUTERS:
+        app.include_router(module.router, dependencies=[Depends(require_key)])
+    app.include_router(datasets.router, dependencies=[Depends(require_key)])
+    app.state.endpoints = _endpoints()
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": validation_message(exc)}, status_code=422)
+
+    @app.exception_handler(duckdb.Error)
+    async def _unreadable(_: Request, exc: duckdb.Error) -> JSONResponse:
+        # A snapshot of an older format (a mart missing) or a damaged file: not the client's
+        # fault, and not a crash of the API either.
+        return JSONResponse(
+            {"detail": f"the serving snapshot cannot answer this: {exc}; run `make build`"},
+            status_code=503,
+        )
+
+    return app
+
+
+def _endpoints() -> dict[str, list[str]]:
+    """Which API paths serve each mart (for the catalogue)."""
+    from access.query import Dataset
+
+    served: dict[str, list[str]] = {}
+    for module in ROUTERS:
+        for route in module.router.routes:
+            dataset = _dataset_of(module, getattr(route, "name", ""))
+            if isinstance(dataset, Dataset):
+                served.setdefault(dataset.table, []).append(route.path)  # type: ignore[attr-defined]
+    return served
+
+
+def _dataset_of(module, name: str):
+    from access.query import Dataset
+
+    for value in vars(module).values():
+        if isinstance(value, Dataset) and value.name == name:
+            return value
+    return None
