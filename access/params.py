@@ -46,16 +46,20 @@ class Paging:
     """format, limit and cursor of a list request."""
 
     format: Format
-    limit: int
+    limit: int | None
     cursor: str | None
 
 
 def paging(
     format: Annotated[Format, Query(description="json (default), csv or parquet.")] = Format.json,
     limit: Annotated[
-        int,
-        Query(ge=1, description="Rows per answer, at most FOOTFALL_ACCESS_MAX_ROWS."),
-    ] = DEFAULT_LIMIT,
+        int | None,
+        Query(
+            ge=1,
+            description=f"Rows per answer (default {DEFAULT_LIMIT}), at most "
+            "FOOTFALL_ACCESS_MAX_ROWS.",
+        ),
+    ] = None,
     cursor: Annotated[
         str | None,
         Query(max_length=1000, description="next_cursor of the previous page."),
@@ -96,12 +100,13 @@ def answer(
     page: Paging,
 ) -> Response:
     """Read one page of the dataset with the selection and render it in the asked format."""
+    max_rows = config(request).max_rows
     result = read_page(
         con,
         dataset,
         selection,
-        limit=page.limit,
-        max_rows=config(request).max_rows,
+        limit=page.limit or min(DEFAULT_LIMIT, max_rows),
+        max_rows=max_rows,
         cursor=page.cursor,
     )
     return render(result, page.format, snapshot_facts(con))

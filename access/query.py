@@ -153,10 +153,8 @@ def filter_dates(
     if start is not None:
         selection.add(f"{column} >= ?", start)
     if end is not None:
-        if timestamps:
-            selection.add(f"{column} < ?", end + dt.timedelta(days=1))
-        else:
-            selection.add(f"{column} <= ?", end)
+        # a timestamp column is compared by its date (no end + 1 day: 9999-12-31 has none)
+        selection.add(f"{column}::date <= ?" if timestamps else f"{column} <= ?", end)
 
 
 # --------------------------------------------------------------------------------------------
@@ -193,7 +191,7 @@ def _decode_cursor(dataset: Dataset, cursor: str) -> list[Any]:
             elif kind is dt.datetime:
                 typed.append(dt.datetime.fromisoformat(value))
             elif kind is int:
-                if isinstance(value, bool) or not isinstance(value, int):
+                if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 2**31:
                     raise TypeError(value)
                 typed.append(value)
             else:

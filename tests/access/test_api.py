@@ -242,3 +242,20 @@ def test_health_says_how_fresh_the_snapshot_is(client: TestClient, tmp_path: Pat
         assert answer.status_code == 503 and "make build" in answer.json()["detail"]
         answer = nothing.get("/v1/stores", headers={"X-API-Key": KEY})
         assert answer.status_code == 503 and "no serving snapshot" in answer.json()["detail"]
+
+
+def test_the_default_limit_stays_under_a_small_cap(served: Path) -> None:
+    app = create_app(access_settings(max_rows=50), served)
+    with TestClient(app, headers={"X-API-Key": KEY}) as small:
+        body = small.get("/v1/traffic/stores/daily").json()
+        assert body["n_rows"] == 50 and body["next_cursor"]
+
+
+def test_far_dates_are_empty_answers_not_errors(client: TestClient) -> None:
+    for path, params in [
+        ("/v1/alerts", {"opened_to": "9999-12-31"}),
+        ("/v1/traffic/stores/hourly", {"start_date": "9999-12-31"}),
+        ("/v1/traffic/sensors/daily", {"end_date": "0001-01-01"}),
+    ]:
+        answer = client.get(path, params=params)
+        assert answer.status_code == 200, answer.text

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from access.main import create_app
@@ -50,3 +50,53 @@ def test_no_request_gets_a_server_error(case, stores: str | None) -> None:
     )
     if response.status_code in (401, 404, 422):
         assert isinstance(response.json()["detail"], str)  # {"detail": "..."}, a message
+
+
+# --- well-formed requests with edge values --------------------------------------------------
+# schemathesis mostly sends malformed requests; these draw well-formed ones at the edges
+# (dates from year 1 to 9999, every weekday and hour, sensor numbers past the last one, tiny
+# and huge limits) on every list endpoint, to reach the queries behind the parameters.
+LIST_PATHS = [
+    p
+    for p, item in app.openapi()["paths"].items()
+    if p.startswith("/v1/") and "{" not in p and "datasets" not in p
+]
+
+
+@st.composite
+def list_requests(draw: st.DrawFn) -> tuple[str, dict[str, object]]:
+    path = draw(st.sampled_from(LIST_PATHS))
+    q: dict[str, object] = {}
+    if draw(st.booleans()):
+        q["stores"] = draw(REAL_STORES)
+    if draw(st.booleans()):
+        q["sensors"] = draw(st.lists(st.integers(-1, 9), min_size=1, max_size=3))
+    for name in ("start_date", "end_date", "opened_from", "opened_to"):
+        if draw(st.booleans()):
+            q[name] = draw(st.dates()).isoformat()
+    if draw(st.booleans()):
+        q["weekday"] = draw(st.integers(0, 8))
+    if draw(st.booleans()):
+        q["local_hour"] = draw(st.integers(-1, 24))
+    if draw(st.booleans()):
+        q["limit"] = draw(st.integers(1, 10**7))
+    q["format"] = draw(st.sampled_from(["json", "csv", "parquet"]))
+    return path, q
+
+
+@pytest.fixture(scope="module")
+def fuzz_client(served: Path):
+    from fastapi.testclient import TestClient
+
+    with TestClient(create_app(access_settings(), served), headers={"X-API-Key": KEY}) as c:
+        yield c
+
+
+@given(request=list_requests())
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+def test_well_formed_requests_never_fail(fuzz_client, request: tuple[str, dict]) -> None:
+    path, q = request
+    answer = fuzz_client.get(path, params=q)
+    assert answer.status_code in (200, 404, 422), (path, q, answer.text[:300])
+    if answer.status_code != 200:
+        assert isinstance(answer.json()["detail"], str)
