@@ -170,3 +170,22 @@ def test_saved_queries_run_on_the_snapshot(mf_env: dict[str, str], tmp_path: Pat
     # 26 weeks from a Monday, and the first local hours of the next one (east of UTC)
     assert len(weekly) == len(daily) == 27
     assert_same(weekly["visits"].reset_index(drop=True), daily["visits"], "weekly visits")
+
+
+def test_mf_never_opens_the_warehouse(mf_env: dict[str, str], tmp_path: Path) -> None:
+    """With the warehouse held by a writer (as a load or a build holds it), mf still answers:
+    the serving target attaches only the snapshot, read-only."""
+    locked = tmp_path / "held" / "warehouse.duckdb"  # same catalog name, held for writing
+    locked.parent.mkdir()
+    with duckdb.connect(str(locked)) as writer:
+        writer.execute("create table busy as select 1 as x")
+        got = mf_query(
+            {**mf_env, "FOOTFALL_WAREHOUSE": str(locked)},
+            tmp_path / "visits.csv",
+            "--metrics",
+            "visits",
+            "--group-by",
+            "store",
+        )
+    (want,) = mart(mf_env, "select sum(visits_clean) as v from fct_store_traffic_daily")["v"]
+    assert got["visits"].sum() == pytest.approx(want)
