@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,9 +62,9 @@ def open_snapshot(path: Path):  # -> contextlib.AbstractContextManager[DuckDBPyC
 def snapshot_connection(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the snapshot for the length of one request (503 without)."""
     path = serving_path(request)
+    stack = contextlib.ExitStack()
     try:
-        context = open_snapshot(path)
-        con = context.__enter__()
+        con = stack.enter_context(open_snapshot(path))
     except FileNotFoundError:
         raise HTTPException(
             status_code=503,
@@ -74,7 +75,5 @@ def snapshot_connection(request: Request) -> Iterator[duckdb.DuckDBPyConnection]
         raise HTTPException(
             status_code=503, detail=f"the serving snapshot {path} cannot be read: {exc}"
         ) from None
-    try:
+    with stack:
         yield con
-    finally:
-        context.__exit__(None, None, None)

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from access.deps import require_key
+from access.params import SERVED
 from access.routers import alerts, datasets, health, quality, stores, traffic, trends
 from footfall import settings
 from footfall.settings import AccessSettings
@@ -53,7 +54,7 @@ def create_app(access: AccessSettings | None = None, serving: Path | None = None
     for module in ROUTERS:
         app.include_router(module.router, dependencies=[Depends(require_key)])
     app.include_router(datasets.router, dependencies=[Depends(require_key)])
-    app.state.endpoints = _endpoints()
+    app.state.endpoints = SERVED
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -69,25 +70,3 @@ def create_app(access: AccessSettings | None = None, serving: Path | None = None
         )
 
     return app
-
-
-def _endpoints() -> dict[str, list[str]]:
-    """Which API paths serve each mart (for the catalogue)."""
-    from access.query import Dataset
-
-    served: dict[str, list[str]] = {}
-    for module in ROUTERS:
-        for route in module.router.routes:
-            dataset = _dataset_of(module, getattr(route, "name", ""))
-            if isinstance(dataset, Dataset):
-                served.setdefault(dataset.table, []).append(route.path)  # type: ignore[attr-defined]
-    return served
-
-
-def _dataset_of(module, name: str):
-    from access.query import Dataset
-
-    for value in vars(module).values():
-        if isinstance(value, Dataset) and value.name == name:
-            return value
-    return None

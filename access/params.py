@@ -27,6 +27,8 @@ from access.query import (
 )
 
 DEFAULT_LIMIT = 1000
+#: The API paths that serve each mart, filled as the list routes are registered (catalogue).
+SERVED: dict[str, list[str]] = {}
 
 Stores = Annotated[
     list[str] | None,
@@ -148,6 +150,9 @@ def add_list_route(
         response_class=Response,
         name=dataset.name,
     )
+    served = SERVED.setdefault(dataset.table, [])
+    if router.prefix + path not in served:
+        served.append(router.prefix + path)
 
 
 def _row_title(dataset: Dataset) -> str:

@@ -223,7 +223,11 @@ def test_the_catalogue_describes_every_mart(client: TestClient, served: Path) ->
     assert any(p.endswith("manifest.json") for p in body["described_by"])
     daily = client.get("/v1/datasets/fct_store_traffic_daily").json()
     assert "store and local day" in daily["description"]
-    assert daily["endpoints"][0] == "/v1/traffic/stores/daily"
+    assert set(daily["endpoints"]) == {
+        "/v1/traffic/stores/daily",
+        "/v1/trends/daily",
+        "/v1/quality/stores",
+    }
     columns = {c["name"]: c for c in daily["columns"]}
     assert columns["store_id"]["description"].startswith("The store")
     assert "moving average" in columns["visits_clean_ma_4w"]["description"].lower()
