@@ -11,7 +11,7 @@ import duckdb
 from fastapi import HTTPException, Request, Security
 from fastapi.security import APIKeyHeader
 
-from dashboards import snapshot
+from access.snapshots import SnapshotPool
 from footfall.settings import AccessSettings
 
 KEY_HEADER = "X-API-Key"
@@ -50,13 +50,17 @@ def require_key(request: Request, key: str | None = Security(api_key_header)) ->
         )
 
 
-def open_snapshot(path: Path):  # -> contextlib.AbstractContextManager[DuckDBPyConnection]
-    """The snapshot opened read-only through a link of this request's own (as the dashboard).
+def open_snapshot(request: Request) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """A read-only cursor on the snapshot's current version, pinned by a link (access.snapshots).
 
     A request reads one snapshot file whole even while the publisher swaps a new one in, and
     never holds the warehouse: it cannot block a load, a build or a publish.
     """
-    return snapshot.connect(path)
+    path = serving_path(request)
+    pool = getattr(request.app.state, "pool", None)
+    if pool is None or pool.path != path:
+        pool = request.app.state.pool = SnapshotPool(path)
+    return pool.cursor()
 
 
 def snapshot_connection(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -64,7 +68,7 @@ def snapshot_connection(request: Request) -> Iterator[duckdb.DuckDBPyConnection]
     path = serving_path(request)
     stack = contextlib.ExitStack()
     try:
-        con = stack.enter_context(open_snapshot(path))
+        con = stack.enter_context(open_snapshot(request))
     except FileNotFoundError:
         raise HTTPException(
             status_code=503,

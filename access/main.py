@@ -5,6 +5,8 @@ uvicorn "access.main:create_app" --factory      # or `make api` (python -m acces
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import duckdb
@@ -41,12 +43,22 @@ def validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Close the snapshot the API keeps open when the server stops."""
+    yield
+    pool = getattr(app.state, "pool", None)
+    if pool is not None:
+        pool.close()
+
+
 def create_app(access: AccessSettings | None = None, serving: Path | None = None) -> FastAPI:
     """The app with its settings (default: from the environment) and snapshot path."""
     app = FastAPI(
         title="footfall read API",
         version="1",
         description=DESCRIPTION,
+        lifespan=_lifespan,
     )
     app.state.access = access or settings.access()
     app.state.serving = Path(serving or settings.core().serving)

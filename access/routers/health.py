@@ -43,7 +43,7 @@ class Health(BaseModel):
 def health(request: Request) -> Health:
     path = serving_path(request)
     try:
-        with open_snapshot(path) as con:
+        with open_snapshot(request) as con:
             info = con.execute(
                 "select published_at_utc, build_generated_at_utc, last_load_ended_at_utc, "
                 "last_load_window_end_utc from serving_info limit 1"
