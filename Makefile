@@ -13,7 +13,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: help setup browser simulator load build publish docs docs-serve dashboard demo test \
-        test-all lint format bench bench-scale alerts run clean
+        test-all lint format bench bench-scale alerts run api clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ dashboard: setup ## serve the Streamlit dashboard (FOOTFALL_DASHBOARD_PORT)
 demo: setup ## the whole pipeline: simulator, load, build, docs, dashboard
 	$(BIN)/python -m footfall.demo
 
+api: setup ## serve the read API over the serving snapshot (FOOTFALL_ACCESS_HOST/PORT)
+	$(BIN)/python -m access
+
 alerts: setup ## print the open alerts; exit 1 when one is critical
 	$(BIN)/python -m footfall.alerts
 
@@ -67,10 +70,12 @@ test: setup browser ## every test (CI runs this)
 test-all: setup browser ## every test, the slow ones too
 	$(BIN)/python -m pytest --runslow
 
-lint: setup ## ruff and sqlfluff
+lint: setup ## ruff, sqlfluff and MetricFlow's validate-configs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt_project
+	$(BIN)/dbt parse --quiet
+	DBT_TARGET=serving $(BIN)/mf validate-configs --skip-dw
 
 format: setup ## fix what ruff and sqlfluff can fix
 	$(BIN)/ruff check --fix .

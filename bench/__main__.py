@@ -12,7 +12,7 @@ import importlib
 import sys
 import time
 
-PARTS = ["simulator", "loader", "dbt", "dashboard", "scale"]
+PARTS = ["simulator", "loader", "dbt", "dashboard", "access", "scale"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,7 +1,8 @@
 """`python -m footfall.demo`: the whole pipeline on one machine, ending with the dashboard.
 
 Steps: start the simulator (unless one already answers at FOOTFALL_API_URL), load, dbt build,
-publish the serving snapshot, generate the dbt docs, then serve the dashboard until Ctrl-C.
+publish the serving snapshot, generate the dbt docs, start the read API (`make api`, with a key
+to try), then serve the dashboard until Ctrl-C.
 Each step is the same command a user would type; the demo only chains them and says where
 things are. A failed step stops the demo with its exit code and the command to rerun.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -59,6 +61,22 @@ def start_simulator(api_url: str, timeout_s: float = 60.0) -> subprocess.Popen[b
         raise DemoError(f"{exc}\n(full log: {log_path})") from None
 
 
+def start_api() -> tuple[subprocess.Popen[bytes] | None, str, str]:
+    """Start the read API (`make api`) with a key to try; (process or None, its URL, the key)."""
+    config = settings.access()
+    key = config.keys[0] if config.keys else secrets.token_urlsafe(16)
+    url = f"http://{config.host}:{config.port}"
+    env = {"FOOTFALL_ACCESS_KEYS": ",".join(config.keys) or key}
+    try:
+        proc = services.start(
+            "access", env, f"{url}/health", timeout_s=60, log_path=LOG_DIR / "access.log"
+        )
+    except services.ServiceError as exc:
+        print(f"* the read API did not start at {url} ({exc}); the demo goes on without it")
+        return None, url, key
+    return proc, url, key
+
+
 def run_step(title: str, command: list[str], env: dict[str, str] | None = None) -> None:
     """Run one step in the foreground; raise DemoError naming the command when it fails."""
     print(f"\n* {title}: {' '.join(command)}", flush=True)
@@ -88,18 +106,20 @@ def main(argv: list[str] | None = None) -> int:
     core = settings.core()
     core.warehouse.parent.mkdir(parents=True, exist_ok=True)
     dbt_env = _dbt_env()
-    simulator = None
+    simulator = api = None
     try:
         simulator = start_simulator(core.api_url)
         run_step("load", [sys.executable, "-m", "loaders", *args.load_args.split()])
         run_step("dbt build", [_bin("dbt"), "build"], env=dbt_env)
         run_step("publish", [sys.executable, "-m", "footfall.publish"])
         run_step("dbt docs", [_bin("dbt"), "docs", "generate"], env=dbt_env)
+        api, api_url, api_key = start_api()
         dashboard_url = f"http://{core.dashboard_host}:{core.dashboard_port}"
         print(
             "\nfootfall is up:\n"
             f"  dashboard      {dashboard_url}\n"
             f"  sensor API     {core.api_url}/docs\n"
+            f"  read API       {api_url}/docs   key to try: {api_key} (header X-API-Key)\n"
             "  dbt docs       make docs-serve   (then http://127.0.0.1:8080)\n"
             f"  warehouse      {core.warehouse}\n",
             flush=True,
@@ -117,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if simulator is not None:
             services.stop(simulator)
+        if api is not None:
+            services.stop(api)
 
 
 if __name__ == "__main__":

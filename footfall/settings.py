@@ -368,3 +368,40 @@ def _memory(name: str, default: str) -> str:
 def dashboard() -> DashboardSettings:
     """The dashboard and publishing settings, read now from the environment."""
     return DashboardSettings.from_env()
+
+
+# --------------------------------------------------------------------------------------------
+# The read API over the serving snapshot (issue 12, docs/access.md)
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AccessSettings:
+    """The read API (`make api`): address, the keys it accepts, and the rows of one answer.
+
+    ``FOOTFALL_ACCESS_KEYS`` is a comma-separated list of keys; a request must send one of them
+    in the ``X-API-Key`` header. Without keys every request but ``/health`` gets 401.
+    """
+
+    host: str
+    port: int
+    keys: tuple[str, ...] = field(repr=False)
+    max_rows: int
+
+    @classmethod
+    def from_env(cls) -> AccessSettings:
+        max_rows = _int("FOOTFALL_ACCESS_MAX_ROWS", 100_000)
+        if not 1 <= max_rows <= 10_000_000:
+            raise SettingError(
+                f"FOOTFALL_ACCESS_MAX_ROWS={max_rows} must be between 1 and 10000000."
+            )
+        raw_keys = _env("FOOTFALL_ACCESS_KEYS", "") or ""
+        return cls(
+            host=_str("FOOTFALL_ACCESS_HOST", "127.0.0.1"),
+            port=_int("FOOTFALL_ACCESS_PORT", 8502),
+            keys=tuple(k.strip() for k in raw_keys.split(",") if k.strip()),
+            max_rows=max_rows,
+        )
+
+
+def access() -> AccessSettings:
+    """The read API settings, read now from the environment."""
+    return AccessSettings.from_env()
