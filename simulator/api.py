@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import numpy as np
@@ -13,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from footfall.settings import SimulatorSettings
 from simulator.admin import router as admin_router
 from simulator.faults import FaultMiddleware, add_row_faults
-from simulator.legacy import LegacyError, legacy_value
+from simulator.legacy import LegacyEndpoint, LegacyError, find_store, legacy_value, parse_params
 from simulator.model import simulate
 from simulator.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageError, plan_page
 from simulator.state import SimulatorState
@@ -64,6 +65,23 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
     )
     app.state.sim = state
     app.include_router(admin_router)
+
+    def original_answer(params: Mapping[str, str]) -> int:
+        """The original endpoint's integer for raw query parameters (LegacyError if none)."""
+        name, year, month, day, hour, sensor_id = parse_params(params)
+        return legacy_value(
+            find_store(state.stores, name),
+            year,
+            month,
+            day,
+            hour,
+            sensor_id,
+            state.config,
+            state.clock.now().timestamp(),
+        )
+
+    # The original endpoint's fast path, inside the faults (which touch it too).
+    app.add_middleware(LegacyEndpoint, answer=original_answer)
     app.add_middleware(FaultMiddleware, current=lambda: state.faults, rand=state.rand)
 
     @app.exception_handler(LegacyError)
@@ -185,21 +203,20 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
 
     @app.get("/", tags=["original"])
     def original(
-        store_name: Annotated[str, Query(description="store name, e.g. Paris")],
+        store_name: Annotated[str, Query(description="store name or id, e.g. Paris")],
         year: Annotated[int, Query(ge=1, le=9999)],
         month: Annotated[int, Query(ge=1, le=12)],
         day: Annotated[int, Query(ge=1, le=31)],
         hour: Annotated[int, Query(ge=0, le=23, description="local hour 0-23")],
         sensor_id: Annotated[int | None, Query(ge=0)] = None,
     ) -> int:
-        """The original endpoint: one integer (see docs/simulator.md for -1 and -2)."""
-        wanted = store_name.strip().lower()
-        match = [s for s in state.stores.values() if wanted in (s.name.lower(), s.store_id)]
-        if not match:
-            names = ", ".join(s.name for s in list(state.stores.values())[:10])
-            raise HTTPException(404, f"unknown store_name {store_name!r}; known: {names}")
-        return legacy_value(
-            match[0], year, month, day, hour, sensor_id, state.config, state.clock.ended_hours()
-        )
+        """The original endpoint: one integer (docs/contracts.md section 1 says what each means).
+
+        GET requests are answered by the LegacyEndpoint fast path before they reach this
+        route; it documents the endpoint in the OpenAPI schema and gives the same answers.
+        """
+        params = {"store_name": store_name, "year": year, "month": month, "day": day}
+        params |= {"hour": hour} | ({} if sensor_id is None else {"sensor_id": sensor_id})
+        return original_answer({k: str(v) for k, v in params.items()})
 
     return app

@@ -1,21 +1,51 @@
 """The original endpoint: one integer for a store (or one sensor) at a local hour.
 
-Decisions (docs/simulator.md, "The original endpoint"):
-- the hour is the store's local wall-clock hour; a local hour that does not exist (the spring
-  DST gap) is a 422; an ambiguous one (the autumn repeat) means its first occurrence;
+Every hour a client of the original API may ask for answers 200 and an integer
+(docs/contracts.md section 1, "The original endpoint"):
+- the hour is the store's local wall-clock hour; an ambiguous one (the autumn repeat) means its
+  first occurrence (summer time), the only one the protocol can name;
+- a local hour that does not exist (the spring gap, clocks jump forward): -2, no reading;
 - before the store's opening: -2; an hour of a sensor outage: -2 too (no reading exists);
-- an hour that has not ended yet at the simulator's now: 404 (no reading exists yet);
-- without sensor_id: the store's total, failed and silent sensors counting 0.
+- the hour in progress at the simulator's now: the count so far, the hour's reading scaled by
+  the share of the hour elapsed (truncated; -1 and -2 as they will be at the end of the hour);
+- without sensor_id: the store's total, failed and silent sensors counting 0;
+- an hour after the one in progress: 404 (no reading yet); an unknown store or sensor: 404;
+  a malformed parameter (not an integer, out of range, an impossible date): 422.
+
+`LegacyEndpoint` serves `GET /?...` as a plain ASGI layer, without FastAPI's validation and
+dependency machinery: it parses the six parameters itself and computes the one reading with
+the model's own code for a single hour (`simulate` with the calendar already known), which is
+what makes it several times faster than a FastAPI route.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import parse_qsl
 
 import numpy as np
+import orjson
 
 from simulator.fleet import Store
 from simulator.model import NO_READING, ModelConfig, simulate
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+#: The integer parameters of the endpoint: (name, lowest, highest, required).
+_INT_PARAMS = (
+    ("year", 1, 9999, True),
+    ("month", 1, 12, True),
+    ("day", 1, 31, True),
+    ("hour", 0, 23, True),
+    ("sensor_id", 0, None, False),
+)
 
 
 class LegacyError(Exception):
@@ -27,8 +57,72 @@ class LegacyError(Exception):
         self.detail = detail
 
 
-def local_hour_to_utc(store: Store, year: int, month: int, day: int, hour: int) -> datetime:
-    """The UTC start of a local hour of the store; LegacyError(422) if it does not exist."""
+def parse_params(params: Mapping[str, str]) -> tuple[str, int, int, int, int, int | None]:
+    """(store_name, year, month, day, hour, sensor_id) from the query; LegacyError(422) if bad.
+
+    The messages follow FastAPI's validation errors (`query.hour: ...`), joined by `; `.
+    """
+    problems: list[str] = []
+    store_name = params.get("store_name")
+    if store_name is None:
+        problems.append("query.store_name: Field required")
+    values: dict[str, int | None] = {}
+    for name, low, high, required in _INT_PARAMS:
+        raw = params.get(name)
+        if raw is None:
+            if required:
+                problems.append(f"query.{name}: Field required")
+            values[name] = None
+            continue
+        text = raw.strip()
+        if not (text.isascii() and text.lstrip("+-").isdigit()) or len(text) > 20:
+            shown = repr(raw)[:40]
+            problems.append(
+                f"query.{name}: Input should be a valid integer, unable to parse string as an "
+                f"integer (got {shown})"
+            )
+            continue
+        value = int(text)
+        if value < low:
+            problems.append(
+                f"query.{name}: Input should be greater than or equal to {low} (got {raw!r})"
+            )
+        elif high is not None and value > high:
+            problems.append(
+                f"query.{name}: Input should be less than or equal to {high} (got {raw!r})"
+            )
+        values[name] = value
+    if problems:
+        raise LegacyError(422, "; ".join(problems))
+    return (
+        str(store_name),
+        int(values["year"] or 0),
+        int(values["month"] or 0),
+        int(values["day"] or 0),
+        int(values["hour"] or 0),
+        values["sensor_id"],
+    )
+
+
+def find_store(stores: Mapping[str, Store], store_name: str) -> Store:
+    """The store named `store_name` (its name or id, any case); LegacyError(404) if none."""
+    wanted = store_name.strip().lower()
+    store = stores.get(wanted)
+    if store is not None:
+        return store
+    for s in stores.values():
+        if s.name.lower() == wanted:
+            return s
+    names = ", ".join(s.name for s in list(stores.values())[:10])
+    raise LegacyError(404, f"unknown store_name {store_name!r}; known: {names}")
+
+
+def local_hour_to_utc(store: Store, year: int, month: int, day: int, hour: int) -> datetime | None:
+    """The UTC start of a local hour of the store (its first occurrence when it repeats).
+
+    None when the local hour does not exist (the spring gap); LegacyError(422) for a date that
+    does not exist in any calendar (February 30).
+    """
     try:
         local = datetime(year, month, day, hour, tzinfo=store.tz, fold=0)
         utc = local.astimezone(UTC)
@@ -39,11 +133,7 @@ def local_hour_to_utc(store: Store, year: int, month: int, day: int, hour: int) 
         ) from None
     back = utc.astimezone(store.tz)
     if (back.year, back.month, back.day, back.hour) != (year, month, day, hour):
-        raise LegacyError(
-            422,
-            f"{year:04d}-{month:02d}-{day:02d} {hour:02d}:00 does not exist in {store.timezone} "
-            "(clocks jump forward at the start of summer time); ask for the next hour",
-        )
+        return None
     return utc
 
 
@@ -55,9 +145,9 @@ def legacy_value(
     hour: int,
     sensor_id: int | None,
     config: ModelConfig,
-    ended_before_hour: int,
+    now_s: float,
 ) -> int:
-    """The original endpoint's integer; `ended_before_hour` is the clock's first unended hour."""
+    """The original endpoint's integer at the simulator's now (`now_s`, seconds since 1970)."""
     if sensor_id is not None and not 0 <= sensor_id < store.n_sensors:
         raise LegacyError(
             404,
@@ -65,16 +155,92 @@ def legacy_value(
             f"sensor_id={sensor_id} does not exist",
         )
     utc = local_hour_to_utc(store, year, month, day, hour)
-    h = int(utc.timestamp()) // 3600
+    if utc is None:  # the spring gap: the local hour never happened, no reading exists
+        return NO_READING
+    start_s = int(utc.timestamp())
+    h = start_s // 3600
     if h < store.opening_hour_index:
         return NO_READING
-    if h >= ended_before_hour:
+    elapsed_s = now_s - start_s
+    if elapsed_s < 0:
         raise LegacyError(
-            404, f"no reading yet: the hour starting {utc:%Y-%m-%dT%H:%M}Z has not ended"
+            404,
+            f"no reading yet: the hour starting {utc:%Y-%m-%dT%H:%M}Z has not begun "
+            f"at the simulator's now",
         )
-    sensors = np.arange(store.n_sensors) if sensor_id is None else np.array([sensor_id])
-    grid = simulate(store, np.array([h], dtype=np.int64), sensors, config, truth=False)
-    visits = grid.visits[0]
+    local_day = date(year, month, day).toordinal() - _EPOCH_ORDINAL
+    visits = hour_readings(store, h, local_day, hour, config)
+    share = min(1.0, elapsed_s / 3600.0)  # below 1: the hour in progress, counted so far
     if sensor_id is not None:
-        return int(visits[0])
+        value = int(visits[sensor_id])
+        return int(value * share) if value > 0 and share < 1.0 else value
+    if share < 1.0:
+        return int((np.maximum(visits, 0) * share).astype(np.int64).sum())
     return int(np.maximum(visits, 0).sum())
+
+
+#: The readings of every sensor of recent (store, hour)s: a client of the original protocol asks
+#: for the sensors of an hour one by one, so the model runs once per hour, not once per sensor.
+_HOUR_CACHE: dict[tuple[str, int], tuple[ModelConfig, np.ndarray]] = {}
+_HOUR_CACHE_SIZE = 8192
+
+
+def hour_readings(
+    store: Store, h: int, local_day: int, local_hour: int, config: ModelConfig
+) -> np.ndarray:
+    """Every sensor's reading of hour `h` (ended or not, at or after the opening), -2 silent.
+
+    `local_day` (days since 1970-01-01) and `local_hour` are the hour's local calendar, known
+    from the request; the model runs with them instead of converting time zones again.
+    """
+    key = (store.store_id, h)
+    cached = _HOUR_CACHE.get(key)
+    if cached is not None and cached[0] is config:
+        return cached[1]
+    calendar = (
+        np.array([local_day], dtype=np.int64),
+        np.array([local_hour], dtype=np.int64),
+        np.array([(local_day + 3) % 7 + 1], dtype=np.int64),  # 1970-01-01 was a Thursday
+    )
+    grid = simulate(
+        store,
+        np.array([h], dtype=np.int64),
+        np.arange(store.n_sensors),
+        config,
+        truth=False,
+        local=calendar,
+    )
+    visits = grid.visits[0]
+    if len(_HOUR_CACHE) >= _HOUR_CACHE_SIZE:
+        _HOUR_CACHE.clear()
+    _HOUR_CACHE[key] = (config, visits)
+    return visits
+
+
+class LegacyEndpoint:
+    """Serves `GET /` with a query string (the original endpoint) before the FastAPI router.
+
+    `answer(params)` returns the integer or raises LegacyError; everything else goes on to
+    `app` (the FastAPI route at `/` stays for the OpenAPI schema and other methods).
+    """
+
+    def __init__(self, app: ASGIApp, answer: Callable[[Mapping[str, str]], int]) -> None:
+        self.app = app
+        self.answer = answer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != "/" or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"").decode("latin-1")
+        params = dict(parse_qsl(query, keep_blank_values=True))
+        try:
+            status, body = 200, b"%d" % self.answer(params)
+        except LegacyError as exc:
+            status, body = exc.status, orjson.dumps({"detail": exc.detail})
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", b"%d" % len(body)),
+        ]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
