@@ -10,7 +10,7 @@ import importlib
 import sys
 import time
 
-PARTS = ["simulator", "loader", "dbt", "dashboard"]
+PARTS = ["simulator", "loader", "legacy", "dbt", "dashboard"]
 
 
 def main(argv: list[str] | None = None) -> int:

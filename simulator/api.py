@@ -81,6 +81,7 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
         )
 
     # The original endpoint's fast path, inside the faults (which touch it too).
+    app.state.original_answer = original_answer
     app.add_middleware(LegacyEndpoint, answer=original_answer)
     app.add_middleware(FaultMiddleware, current=lambda: state.faults, rand=state.rand)
 
@@ -220,3 +221,27 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
         return original_answer({k: str(v) for k, v in params.items()})
 
     return app
+
+
+class ServingApp:
+    """What uvicorn serves: `GET /` (the original endpoint) answered before FastAPI's stack.
+
+    The original protocol costs one request per reading, so its path is kept short: the fault
+    injection, then the endpoint's own parsing and the model; every other request goes to the
+    FastAPI application, which also answers `GET /` itself (in-process clients, same answers).
+    """
+
+    def __init__(self, app: FastAPI) -> None:
+        state: SimulatorState = app.state.sim
+        self.app = app
+        self.original = FaultMiddleware(
+            LegacyEndpoint(app, answer=app.state.original_answer),
+            current=lambda: state.faults,
+            rand=state.rand,
+        )
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/" and scope["method"] == "GET":
+            await self.original(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
 
 import numpy as np
 import orjson
@@ -217,6 +217,19 @@ def hour_readings(
     return visits
 
 
+def parse_query(query: bytes) -> dict[str, str]:
+    """`a=1&b=x%20y` as {"a": "1", "b": "x y"}; the last of repeated names wins (as FastAPI)."""
+    params: dict[str, str] = {}
+    for part in query.decode("latin-1").split("&"):
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        if "%" in part or "+" in part:
+            name, value = unquote_plus(name), unquote_plus(value)
+        params[name] = value
+    return params
+
+
 class LegacyEndpoint:
     """Serves `GET /` with a query string (the original endpoint) before the FastAPI router.
 
@@ -232,12 +245,14 @@ class LegacyEndpoint:
         if scope["type"] != "http" or scope["path"] != "/" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
-        query = scope.get("query_string", b"").decode("latin-1")
-        params = dict(parse_qsl(query, keep_blank_values=True))
+        params = parse_query(scope.get("query_string", b""))
         try:
             status, body = 200, b"%d" % self.answer(params)
         except LegacyError as exc:
             status, body = exc.status, orjson.dumps({"detail": exc.detail})
+        except Exception as exc:  # a bug: say so in the answer, as Starlette's 500 would not
+            status = 500
+            body = orjson.dumps({"detail": f"internal error: {type(exc).__name__}: {exc}"})
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", b"%d" % len(body)),
