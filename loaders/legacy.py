@@ -300,7 +300,13 @@ class LegacySource:
                             conn[1].close()
                             conn = None
                             ready.extendleft(reversed(batch[answered:]))
-                    except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
+                    except (
+                        OSError,
+                        TimeoutError,
+                        asyncio.IncompleteReadError,
+                        asyncio.LimitOverrunError,
+                        ValueError,
+                    ) as exc:
                         if conn is not None:
                             conn[1].close()
                             conn = None
