@@ -12,6 +12,7 @@ two sources may differ, is named here:
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import queue
@@ -24,9 +25,11 @@ import httpx
 import numpy as np
 import pytest
 
+from loaders.cli import ConsoleReporter
 from loaders.errors import OptionError
 from loaders.fleet import read_fleet
 from loaders.legacy import LegacySource, _Request, _TaskState, local_hours
+from loaders.load import LoadOptions, run_load
 from loaders.plan import Task
 from loaders.retry import RetryPolicy
 from simulator.fleet import default_fleet
@@ -338,3 +341,24 @@ def test_options_of_the_legacy_source(loader: Loader, tmp_path: Path) -> None:
     assert r.returncode == 4 and "unknown store_name 'Lutetia'" in r.stderr, r.stderr
     r = Loader("http://127.0.0.1:9").run(tmp_path / "w2.duckdb", *legacy_args())
     assert r.returncode == 3 and "no API answers" in r.stderr
+
+
+def test_the_progress_bar_counts_the_legacy_readings(api_with_outage: str, tmp_path: Path) -> None:
+    options = LoadOptions(
+        warehouse=tmp_path / "w.duckdb",
+        api_url=api_with_outage,
+        start=datetime(2024, 10, 28),
+        end=datetime(2024, 10, 30),
+        stores=("berlin",),
+        source="legacy",
+        fleet=FLEET_YAML,
+        now=datetime(2024, 11, 1),
+    )
+    stream = io.StringIO()
+    reporter = ConsoleReporter(stream, bar=True, verbose=True)
+    result = run_load(options, reporter)
+    reporter.close()
+    assert result.status == "success" and result.n_tasks == 2
+    text = stream.getvalue()
+    assert "288/288" in text  # 48 hours x 6 sensors
+    assert text.count("page berlin") == 2
