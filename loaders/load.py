@@ -325,7 +325,16 @@ def run_load(
         if on_started is not None:
             on_started(result)
         try:
-            _load(con, source, options, result, reporter, stop)
+            try:
+                _load(con, source, options, result, reporter, stop)
+            except (RuntimeError, duckdb.Error) as exc:
+                # Ctrl-C during a DuckDB query ends that query with an error ("Query
+                # interrupted", "KeyboardInterrupt: ") instead of raising KeyboardInterrupt:
+                # it is still the user's Ctrl-C.
+                message = str(exc).lower()
+                if "query interrupted" in message or "keyboardinterrupt" in message:
+                    raise KeyboardInterrupt from exc
+                raise
         except BaseException as exc:
             result.status = "failed"
             result.error = _describe(exc)
