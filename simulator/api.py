@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Annotated, Any
 
 import numpy as np
@@ -14,7 +13,14 @@ from fastapi.responses import JSONResponse, Response
 from footfall.settings import SimulatorSettings
 from simulator.admin import router as admin_router
 from simulator.faults import FaultMiddleware, add_row_faults
-from simulator.legacy import LegacyEndpoint, LegacyError, find_store, legacy_value, parse_params
+from simulator.legacy import (
+    LegacyEndpoint,
+    LegacyError,
+    Params,
+    find_store,
+    legacy_value,
+    parse_params,
+)
 from simulator.model import simulate
 from simulator.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageError, plan_page
 from simulator.state import SimulatorState
@@ -66,9 +72,9 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
     app.state.sim = state
     app.include_router(admin_router)
 
-    def original_answer(params: Mapping[str, str]) -> int:
-        """The original endpoint's integer for raw query parameters (LegacyError if none)."""
-        name, year, month, day, hour, sensor_id = parse_params(params)
+    def original_answer(params: Params) -> int:
+        """The original endpoint's integer for parsed parameters (LegacyError if none)."""
+        name, year, month, day, hour, sensor_id = params
         return legacy_value(
             find_store(state.stores, name),
             year,
@@ -218,7 +224,7 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
         """
         params = {"store_name": store_name, "year": year, "month": month, "day": day}
         params |= {"hour": hour} | ({} if sensor_id is None else {"sensor_id": sensor_id})
-        return original_answer({k: str(v) for k, v in params.items()})
+        return original_answer(parse_params({k: str(v) for k, v in params.items()}))
 
     return app
 

@@ -228,7 +228,7 @@ def hour_readings(
     return visits
 
 
-#: The query string as clients of the original send it: parsed at once, checked by parse_params.
+#: The query string as clients of the original send it (the parameters in order, digits).
 _USUAL_QUERY = re.compile(
     rb"store_name=([A-Za-z0-9_.-]+)&year=(\d{1,4})&month=(\d{1,2})&day=(\d{1,2})"
     rb"&hour=(\d{1,2})(?:&sensor_id=(\d{1,6}))?"
@@ -237,14 +237,6 @@ _USUAL_QUERY = re.compile(
 
 def parse_query(query: bytes) -> dict[str, str]:
     """`a=1&b=x%20y` as {"a": "1", "b": "x y"}; the last of repeated names wins (as FastAPI)."""
-    usual = _USUAL_QUERY.fullmatch(query)
-    if usual is not None:
-        name, year, month, day, hour, sensor = usual.groups()
-        params = {"store_name": name.decode(), "year": year.decode(), "month": month.decode()}
-        params |= {"day": day.decode(), "hour": hour.decode()}
-        if sensor is not None:
-            params["sensor_id"] = sensor.decode()
-        return params
     params = {}
     for part in query.decode("latin-1").split("&"):
         if not part:
@@ -256,14 +248,33 @@ def parse_query(query: bytes) -> dict[str, str]:
     return params
 
 
+Params = tuple[str, int, int, int, int, int | None]
+
+
+def parse_request(query: bytes) -> Params:
+    """The endpoint's parameters from a raw query string; LegacyError(422) if malformed.
+
+    The query as the original's clients send it (the parameters in order, plain digits) is
+    parsed by one regular expression; anything else goes the long way, which also writes the
+    messages.
+    """
+    usual = _USUAL_QUERY.fullmatch(query)
+    if usual is not None:
+        name, year, month, day, hour, sensor = usual.groups()
+        y, m, d, h = int(year), int(month), int(day), int(hour)
+        if y >= 1 and 1 <= m <= 12 and 1 <= d <= 31 and h <= 23:
+            return name.decode(), y, m, d, h, None if sensor is None else int(sensor)
+    return parse_params(parse_query(query))
+
+
 class LegacyEndpoint:
     """Serves `GET /` with a query string (the original endpoint) before the FastAPI router.
 
-    `answer(params)` returns the integer or raises LegacyError; everything else goes on to
+    `answer(parameters)` returns the integer or raises LegacyError; everything else goes on to
     `app` (the FastAPI route at `/` stays for the OpenAPI schema and other methods).
     """
 
-    def __init__(self, app: ASGIApp, answer: Callable[[Mapping[str, str]], int]) -> None:
+    def __init__(self, app: ASGIApp, answer: Callable[[Params], int]) -> None:
         self.app = app
         self.answer = answer
 
@@ -271,8 +282,8 @@ class LegacyEndpoint:
         if scope["type"] != "http" or scope["path"] != "/" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
-        params = parse_query(scope.get("query_string", b""))
         try:
+            params = parse_request(scope.get("query_string", b""))
             status, body = 200, b"%d" % self.answer(params)
         except LegacyError as exc:
             status, body = exc.status, orjson.dumps({"detail": exc.detail})
