@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote_plus
@@ -40,7 +40,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 #: The integer parameters of the endpoint: (name, lowest, highest, required).
 _INT_PARAMS = (
     ("year", 1, 9999, True),
@@ -179,8 +178,7 @@ def legacy_value(
             f"no reading yet: the hour starting {utc:%Y-%m-%dT%H:%M}Z has not begun "
             f"at the simulator's now",
         )
-    local_day = date(year, month, day).toordinal() - _EPOCH_ORDINAL
-    visits = hour_readings(store, h, local_day, hour, config)
+    visits = hour_readings(store, h, config)
     share = min(1.0, elapsed_s / 3600.0)  # below 1: the hour in progress, counted so far
     if sensor_id is not None:
         value = int(visits[sensor_id])
@@ -196,36 +194,24 @@ _HOUR_CACHE: dict[tuple[str, int], tuple[ModelConfig, np.ndarray]] = {}
 _HOUR_CACHE_SIZE = 8192
 
 
-def hour_readings(
-    store: Store, h: int, local_day: int, local_hour: int, config: ModelConfig
-) -> np.ndarray:
+def hour_readings(store: Store, h: int, config: ModelConfig) -> np.ndarray:
     """Every sensor's reading of hour `h` (ended or not, at or after the opening), -2 silent.
 
-    `local_day` (days since 1970-01-01) and `local_hour` are the hour's local calendar, known
-    from the request; the model runs with them instead of converting time zones again.
+    On a miss the model runs over the whole UTC day of `h` (vectorised, the same numbers as
+    hour by hour: the streams are counter-based) and the day's hours are kept: a client of
+    the original asks hour after hour, sensor after sensor.
     """
-    key = (store.store_id, h)
-    cached = _HOUR_CACHE.get(key)
+    cached = _HOUR_CACHE.get((store.store_id, h))
     if cached is not None and cached[0] is config:
         return cached[1]
-    calendar = (
-        np.array([local_day], dtype=np.int64),
-        np.array([local_hour], dtype=np.int64),
-        np.array([(local_day + 3) % 7 + 1], dtype=np.int64),  # 1970-01-01 was a Thursday
-    )
-    grid = simulate(
-        store,
-        np.array([h], dtype=np.int64),
-        np.arange(store.n_sensors),
-        config,
-        truth=False,
-        local=calendar,
-    )
-    visits = grid.visits[0]
-    if len(_HOUR_CACHE) >= _HOUR_CACHE_SIZE:
+    day_start = h - h % 24
+    hours = np.arange(max(day_start, store.opening_hour_index), day_start + 24, dtype=np.int64)
+    grid = simulate(store, hours, np.arange(store.n_sensors), config, truth=False)
+    if len(_HOUR_CACHE) + len(hours) > _HOUR_CACHE_SIZE:
         _HOUR_CACHE.clear()
-    _HOUR_CACHE[key] = (config, visits)
-    return visits
+    for i, hour in enumerate(hours.tolist()):
+        _HOUR_CACHE[(store.store_id, hour)] = (config, grid.visits[i])
+    return grid.visits[h - int(hours[0])]
 
 
 #: The query string as clients of the original send it (the parameters in order, digits).

@@ -141,13 +141,8 @@ def simulate(
     sensors: np.ndarray,
     config: ModelConfig,
     truth: bool = True,
-    local: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> Grid:
-    """The model over consecutive `hours` (hour indices, all at or after the opening).
-
-    `local` is the hours' (local day, local hour, ISO weekday) when the caller already knows
-    them (the original endpoint, for one hour); by default they are computed from the hours.
-    """
+    """The model over consecutive `hours` (hour indices, all at or after the opening)."""
     n_h, n_s = len(hours), len(sensors)
     profile = config.profile
     visits = np.zeros((n_h, n_s), dtype=np.int64)
@@ -156,9 +151,9 @@ def simulate(
     if n_h == 0:
         return Grid(hours, sensors, visits, status, visits_true, None)
 
-    local_day, local_hour, isodow = local if local is not None else calendar(store.timezone, hours)
+    local_day, local_hour, isodow = calendar(store.timezone, hours)
     is_open = (local_hour >= store.open_hour_local) & (local_hour < store.close_hour_local)
-    for closed_day in store.closed_isodow:  # a day or two: cheaper than np.isin on one hour
+    for closed_day in store.closed_isodow:  # a day or two: cheaper than np.isin on few hours
         is_open &= isodow != closed_day
     keys = rng.sensor_keys(config.seed, store.key, sensors, _SALT_READINGS)
 
