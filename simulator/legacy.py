@@ -13,9 +13,9 @@ Every hour a client of the original API may ask for answers 200 and an integer
   a malformed parameter (not an integer, out of range, an impossible date): 422.
 
 `LegacyEndpoint` serves `GET /?...` as a plain ASGI layer, without FastAPI's validation and
-dependency machinery: it parses the six parameters itself and computes the one reading with
-the model's own code for a single hour (`simulate` with the calendar already known), which is
-what makes it several times faster than a FastAPI route.
+dependency machinery: it parses the six parameters itself and takes the reading from a cache
+of whole UTC days of the model (`hour_readings`), which is what makes it several times
+faster than a FastAPI route.
 """
 
 from __future__ import annotations
