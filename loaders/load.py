@@ -54,8 +54,10 @@ class LoadOptions:
     now: datetime | None = None
     #: Keep-alive connections of the legacy source.
     connections: int = 8
-    #: Hours per task of the legacy source (a task is one page: one transaction).
-    legacy_task_hours: int = 24
+    #: Hours per task of the legacy source (a task is one page: one transaction); a week:
+    #: fewer, larger writes (each costs several DuckDB statements), and a kill loses at most
+    #: the weeks in flight.
+    legacy_task_hours: int = 168
 
 
 @dataclass
