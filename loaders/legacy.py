@@ -218,6 +218,13 @@ class LegacySource:
         async with asyncio.timeout(self.timeout_s):
             return await asyncio.open_connection(self.host, self.port, ssl=context)
 
+    async def _connect(self) -> _Connection:
+        context = ssl.create_default_context() if self.tls else None
+        loop = asyncio.get_running_loop()
+        async with asyncio.timeout(self.timeout_s):
+            _, conn = await loop.create_connection(_Connection, self.host, self.port, ssl=context)
+        return conn
+
     def _requests(self, stores: dict[str, Store], tasks: list[Task], out: queue.Queue):
         """Every request of every task, task after task (lazily: memory stays flat)."""
         for task in tasks:
@@ -273,7 +280,7 @@ class LegacySource:
             loop.call_later(wait, wake)
 
         async def worker() -> None:
-            conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+            conn: _Connection | None = None
             try:
                 while True:
                     if self.stop.is_set():
@@ -284,41 +291,39 @@ class LegacySource:
                             return
                         await asyncio.sleep(0.005)
                         continue
-                    answered = 0
+                    error: BaseException | None = None
                     try:
-                        if conn is None:
-                            conn = await self._open()
-                        conn[1].write(b"".join(self._request(r.target) for r in batch))
-                        async with asyncio.timeout(self.timeout_s):
-                            for req in batch:
-                                status, body, headers = await _read_response(conn[0])
-                                answered += 1
-                                self._answer(req, status, body, headers, out, retry_later)
-                                if headers.get(b"connection", b"").lower() == b"close":
-                                    break
-                        if answered < len(batch):  # the server closed after an answer
-                            conn[1].close()
+                        if conn is None or conn.closed or conn.closing:
+                            if conn is not None:
+                                conn.close()
                             conn = None
-                            ready.extendleft(reversed(batch[answered:]))
-                    except (
-                        OSError,
-                        TimeoutError,
-                        asyncio.IncompleteReadError,
-                        asyncio.LimitOverrunError,
-                        ValueError,
-                    ) as exc:
-                        if conn is not None:
-                            conn[1].close()
-                            conn = None
-                        rest = batch[answered:]
-                        error = TransientError(
-                            f"GET {self.api_url}: {type(exc).__name__}: {exc or 'no answer'}"
+                            conn = await self._connect()
+                        await conn.exchange(
+                            b"".join(self._request(r.target) for r in batch),
+                            len(batch),
+                            self.timeout_s,
                         )
-                        ready.extendleft(reversed(rest[1:]))
-                        retry_later(rest[0], error)
+                    except (OSError, TimeoutError, ValueError) as exc:
+                        error = exc
+                    answers = conn.answers if conn is not None else []
+                    for req, (status, body, headers) in zip(batch, answers, strict=False):
+                        self._answer(req, status, body, headers, out, retry_later)
+                    rest = batch[len(answers) :]
+                    if not rest:
+                        continue
+                    if conn is not None:
+                        conn.close()
+                    closed_by_server = conn is not None and conn.closing
+                    conn = None
+                    if closed_by_server:  # "Connection: close" after an answer: just go on
+                        ready.extendleft(reversed(rest))
+                        continue
+                    what = f"{type(error).__name__}: {error}" if error else "no answer"
+                    ready.extendleft(reversed(rest[1:]))
+                    retry_later(rest[0], TransientError(f"GET {self.api_url}: {what}"))
             finally:
                 if conn is not None:
-                    conn[1].close()
+                    conn.close()
 
         workers = [asyncio.create_task(worker()) for _ in range(self.connections)]
         try:
@@ -407,6 +412,95 @@ class LegacySource:
             except queue.Full:
                 if self.stop.is_set():
                     raise Stopped("the load is stopping") from None
+
+
+class _Connection(asyncio.Protocol):
+    """One keep-alive HTTP/1.1 connection: a batch of pipelined requests, then their answers.
+
+    Answers are cut from the received bytes as they arrive (status line, headers, a body of
+    Content-Length bytes); `exchange` returns when the batch is answered, raises when the
+    connection drops, a timeout passes or an answer is not HTTP (the answers so far are kept).
+    """
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.answers: list[tuple[int, bytes, dict[bytes, bytes]]] = []
+        self.expected = 0
+        self.waiter: asyncio.Future | None = None
+        self.closed = False
+        self.closing = False  # the server said Connection: close
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    async def exchange(self, requests: bytes, n: int, timeout_s: float) -> None:
+        self.answers = []
+        if self.closed or self.transport is None:
+            raise ConnectionResetError("the connection is closed")
+        self.expected = n
+        self.waiter = asyncio.get_running_loop().create_future()
+        self.transport.write(requests)
+        async with asyncio.timeout(timeout_s):
+            await self.waiter
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        try:
+            while len(self.answers) < self.expected and not self.closing:
+                answer = self._cut()
+                if answer is None:
+                    return
+                self.answers.append(answer)
+                if answer[2].get(b"connection", b"").lower() == b"close":
+                    self.closing = True
+        except ValueError as exc:
+            self._finish(exc)
+            self.close()
+            return
+        if len(self.answers) >= self.expected:
+            self._finish(None)
+
+    def _cut(self) -> tuple[int, bytes, dict[bytes, bytes]] | None:
+        """The first whole answer in the buffer, removed from it (None: not all there yet)."""
+        end = self.buffer.find(b"\r\n\r\n")
+        if end < 0:
+            if len(self.buffer) > 65536:
+                raise ValueError("an answer's headers exceed 64 KiB")
+            return None
+        lines = bytes(self.buffer[:end]).split(b"\r\n")
+        parts = lines[0].split(b" ", 2)
+        if len(parts) < 2 or not parts[0].startswith(b"HTTP/"):
+            raise ValueError(f"not an HTTP answer: {lines[0][:60]!r}")
+        headers: dict[bytes, bytes] = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            headers[name.strip().lower()] = value.strip()
+        length = headers.get(b"content-length")
+        if length is None:
+            raise ValueError("an answer without Content-Length (chunked answers are not read)")
+        total = end + 4 + int(length)
+        if len(self.buffer) < total:
+            return None
+        body = bytes(self.buffer[end + 4 : total])
+        del self.buffer[:total]
+        return int(parts[1]), body, headers
+
+    def _finish(self, exc: BaseException | None) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            if exc is None:
+                self.waiter.set_result(None)
+            else:
+                self.waiter.set_exception(exc)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self._finish(exc or ConnectionResetError("the server closed the connection"))
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
 
 
 async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, dict[bytes, bytes]]:
