@@ -159,7 +159,7 @@ def test_fast_path_and_route_agree(clients) -> None:
         assert (a.status_code, a.content) == (b.status_code, b.content), q
 
 
-def test_faults_reach_the_fast_path(make_client) -> None:
+def test_faults_reach_the_fast_path() -> None:
     app = create_app(sim_settings(fault_5xx=1.0))
     with TestClient(ServingApp(app)) as served:
         assert served.get("/", params=BASE).status_code == 503
