@@ -12,7 +12,7 @@ import importlib
 import sys
 import time
 
-PARTS = ["simulator", "loader", "dbt", "dashboard", "access", "scale"]
+PARTS = ["simulator", "loader", "legacy", "dbt", "dashboard", "access", "scale"]
 
 
 def main(argv: list[str] | None = None) -> int:

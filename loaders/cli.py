@@ -38,6 +38,8 @@ examples:
   python -m loaders --stores paris,berlin            # only two stores
   python -m loaders --start 2024-01-01 --end 2024-02-01
   python -m loaders --full-refresh --stores madrid   # forget madrid's readings, reload them
+  python -m loaders --source legacy --fleet loaders/fleets/default.yaml
+                                                     # a chain with only the original API
 
 settings (environment): FOOTFALL_WAREHOUSE, FOOTFALL_API_URL, FOOTFALL_LOADER_* (README.md).
 
@@ -100,6 +102,31 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="delete the stores' readings and progress first, then load their full history",
     )
+    parser.add_argument(
+        "--source",
+        choices=("api", "legacy"),
+        default="api",
+        help="api: the batched API (default); legacy: an API with only the original "
+        "one-reading endpoint (needs --fleet)",
+    )
+    parser.add_argument(
+        "--fleet",
+        metavar="FILE",
+        help="with --source legacy: the stores (YAML or CSV; see loaders/fleets/default.yaml)",
+    )
+    parser.add_argument(
+        "--now",
+        metavar="TIME",
+        help="with --source legacy: the present, for an API whose clock is not the real one "
+        "(a simulator with FOOTFALL_SIM_NOW); hours before its hour are read (default: now)",
+    )
+    parser.add_argument(
+        "--connections",
+        metavar="N",
+        type=int,
+        default=8,
+        help="with --source legacy: keep-alive connections to the API (default 8)",
+    )
     parser.add_argument("--warehouse", metavar="PATH", help="DuckDB file (FOOTFALL_WAREHOUSE)")
     parser.add_argument("--api-url", metavar="URL", help="the sensor API (FOOTFALL_API_URL)")
     noise = parser.add_mutually_exclusive_group()
@@ -123,6 +150,16 @@ def options_from_args(args: argparse.Namespace) -> LoadOptions:
             "--full-refresh reloads the whole history; it cannot be combined with --start/--end"
         )
     warehouse = Path(args.warehouse) if args.warehouse else core.warehouse
+    legacy = args.source == "legacy"
+    if legacy and not args.fleet:
+        raise OptionError("--source legacy needs --fleet FILE (e.g. loaders/fleets/default.yaml)")
+    if not legacy and (args.fleet or args.now):
+        raise OptionError(
+            "--fleet and --now go with --source legacy (the batched API lists its stores "
+            "and says its now)"
+        )
+    if args.connections < 1:
+        raise OptionError(f"--connections {args.connections}: give at least 1")
     return LoadOptions(
         warehouse=warehouse,
         api_url=(args.api_url or core.api_url).rstrip("/"),
@@ -136,6 +173,10 @@ def options_from_args(args: argparse.Namespace) -> LoadOptions:
         policy=RetryPolicy(conf.max_attempts, conf.backoff_s, conf.backoff_max_s),
         http_timeout_s=conf.http_timeout_s,
         lock_wait_s=conf.lock_wait_s,
+        source=args.source,
+        fleet=Path(args.fleet) if args.fleet else None,
+        now=parse_time(args.now, "--now") if args.now else None,
+        connections=args.connections,
     )
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -25,6 +26,9 @@ from loaders.api import ApiClient, Store
 from loaders.errors import ApiError, LoaderError, OptionError, TransientError
 from loaders.pages import Page
 from loaders.retry import RetryPolicy, Stopped
+
+if TYPE_CHECKING:
+    from loaders.legacy import LegacySource
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,17 @@ class LoadOptions:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     http_timeout_s: float = 60.0
     lock_wait_s: float = 30.0
+    #: "api": the batched API; "legacy": the original endpoint, stores from `fleet`.
+    source: str = "api"
+    fleet: Path | None = None
+    #: The legacy source's now (naive UTC); None: the real clock (the batched API says its own).
+    now: datetime | None = None
+    #: Keep-alive connections of the legacy source.
+    connections: int = 8
+    #: Hours per task of the legacy source (a task is one page: one transaction); a week:
+    #: fewer, larger writes (each costs several DuckDB statements), and a kill loses at most
+    #: the weeks in flight.
+    legacy_task_hours: int = 168
 
 
 @dataclass
@@ -115,8 +130,12 @@ def plan_tasks(
     options: LoadOptions,
     now: datetime,
     progress: dict[str, tuple[list, list]],
+    hours_per_task: int | None = None,
 ) -> list[plan.Task]:
-    """The tasks of this run, store by store (see loaders.plan), interleaved across stores."""
+    """The tasks of this run, store by store (see loaders.plan), interleaved across stores.
+
+    Tasks hold `hours_per_task` hours, by default as many as fill a page of `page_size`.
+    """
     per_store = []
     for store in stores:
         first = store.first_hour_utc()
@@ -127,13 +146,54 @@ def plan_tasks(
         else:
             intended, done = progress.get(store.store_id, ([], []))
             windows = plan.incremental_windows(first, now, intended, done, options.overlap_hours)
-        hours = max(1, options.page_size // max(1, len(store.sensors)))
+        hours = hours_per_task or max(1, options.page_size // max(1, len(store.sensors)))
         per_store.append(plan.chunk(store.store_id, windows, hours))
     # Round-robin across stores so every store advances and the workers stay busy.
     tasks: list[plan.Task] = []
     for i in range(max((len(t) for t in per_store), default=0)):
         tasks.extend(t[i] for t in per_store if i < len(t))
     return tasks
+
+
+class BatchedSource:
+    """The batched API (/health, /api/v1/stores, /api/v1/readings), with worker threads."""
+
+    def __init__(self, api: ApiClient, options: LoadOptions) -> None:
+        self.api = api
+        self.options = options
+        self.stop = api.stop or threading.Event()
+
+    def now(self) -> datetime:
+        """The API's now (its /health), floored to the hour."""
+        health = self.api.health()
+        return plan.floor_hour(_parse_now(health.get("now_utc"), self.options.api_url))
+
+    def stores(self) -> list[Store]:
+        return self.api.stores(concurrency=self.options.workers)
+
+    def start_fetching(
+        self, stores: dict[str, Store], tasks: list[plan.Task], out: queue.Queue, done: object
+    ) -> list[threading.Thread]:
+        """Worker threads taking tasks until none is left; each ends by putting `done`."""
+        todo: queue.Queue = queue.Queue()
+        for task in tasks:
+            todo.put(task)
+        n_workers = min(self.options.workers, len(tasks))
+        threads = [
+            threading.Thread(
+                target=_fetch_worker,
+                args=(self.api, stores, todo, out, self.stop, self.options.page_size),
+                name=f"loader-fetch-{i}",
+                daemon=True,
+            )
+            for i in range(n_workers)
+        ]
+        for t in threads:
+            t.start()
+        return threads
+
+    def close(self) -> None:
+        self.api.close()
 
 
 _DONE = object()
@@ -175,7 +235,7 @@ def _fetch_worker(
 
 def _run_tasks(
     con: duckdb.DuckDBPyConnection,
-    api: ApiClient,
+    source: BatchedSource | LegacySource,
     stores: dict[str, Store],
     tasks: list[plan.Task],
     options: LoadOptions,
@@ -183,23 +243,10 @@ def _run_tasks(
     reporter: Reporter,
     stop: threading.Event,
 ) -> None:
-    """Fetch the tasks' pages on worker threads; write them here, a batch per transaction."""
-    todo: queue.Queue = queue.Queue()
-    for task in tasks:
-        todo.put(task)
+    """Fetch the tasks' pages on the source's threads; write them here, a batch per transaction."""
     pages: queue.Queue = queue.Queue(maxsize=2 * options.workers)
-    n_workers = min(options.workers, len(tasks))
-    threads = [
-        threading.Thread(
-            target=_fetch_worker,
-            args=(api, stores, todo, pages, stop, options.page_size),
-            name=f"loader-fetch-{i}",
-            daemon=True,
-        )
-        for i in range(n_workers)
-    ]
-    for t in threads:
-        t.start()
+    threads = source.start_fetching(stores, tasks, pages, _DONE)
+    n_workers = len(threads)
     running = n_workers
     try:
         while running:
@@ -259,20 +306,18 @@ def run_load(
         "full-refresh" if options.full_refresh else "window" if explicit else "incremental"
     )
 
-    con = warehouse.connect(options.warehouse, options.lock_wait_s)
     stop = threading.Event()
 
     def count_retry(what: str, attempt: int, error: TransientError, wait_s: float) -> None:
         result.n_retries += 1
         reporter.retry(what, attempt, error, wait_s)
 
-    api = ApiClient(
-        options.api_url,
-        timeout_s=options.http_timeout_s,
-        policy=options.policy,
-        stop=stop,
-        on_retry=count_retry,
-    )
+    source = make_source(options, stop, count_retry)
+    try:
+        con = warehouse.connect(options.warehouse, options.lock_wait_s)
+    except BaseException:
+        source.close()
+        raise
     try:
         warehouse.ensure_schema(con)
         con.execute("begin transaction")
@@ -282,7 +327,16 @@ def run_load(
         if on_started is not None:
             on_started(result)
         try:
-            _load(con, api, options, result, reporter, stop)
+            try:
+                _load(con, source, options, result, reporter, stop)
+            except (RuntimeError, duckdb.Error) as exc:
+                # Ctrl-C during a DuckDB query ends that query with an error ("Query
+                # interrupted", "KeyboardInterrupt: ") instead of raising KeyboardInterrupt:
+                # it is still the user's Ctrl-C.
+                message = str(exc).lower()
+                if "query interrupted" in message or "keyboardinterrupt" in message:
+                    raise KeyboardInterrupt from exc
+                raise
         except BaseException as exc:
             result.status = "failed"
             result.error = _describe(exc)
@@ -298,8 +352,43 @@ def run_load(
         return result
     finally:
         stop.set()
-        api.close()
+        source.close()
         con.close()
+
+
+def make_source(
+    options: LoadOptions,
+    stop: threading.Event,
+    on_retry: Callable[[str, int, TransientError, float], None],
+) -> BatchedSource | LegacySource:
+    """The source `options.source` names: the batched API, or the original endpoint."""
+    if options.source == "legacy":
+        # Imported here: the batched path starts as fast as before (no asyncio, no YAML).
+        from loaders.fleet import read_fleet
+        from loaders.legacy import LegacySource
+
+        if options.fleet is None:
+            raise OptionError("--source legacy needs --fleet FILE: the stores the API serves")
+        return LegacySource(
+            options.api_url,
+            read_fleet(options.fleet),
+            now=options.now,
+            connections=options.connections,
+            timeout_s=options.http_timeout_s,
+            policy=options.policy,
+            stop=stop,
+            on_retry=on_retry,
+        )
+    if options.source != "api":
+        raise OptionError(f"unknown source {options.source!r}; choose api or legacy")
+    api = ApiClient(
+        options.api_url,
+        timeout_s=options.http_timeout_s,
+        policy=options.policy,
+        stop=stop,
+        on_retry=on_retry,
+    )
+    return BatchedSource(api, options)
 
 
 def _describe(exc: BaseException) -> str:
@@ -312,23 +401,23 @@ def _describe(exc: BaseException) -> str:
 
 def _load(
     con: duckdb.DuckDBPyConnection,
-    api: ApiClient,
+    source: BatchedSource | LegacySource,
     options: LoadOptions,
     result: RunResult,
     reporter: Reporter,
     stop: threading.Event,
 ) -> None:
-    health = api.health()
-    now = plan.floor_hour(_parse_now(health.get("now_utc"), options.api_url))
+    now = source.now()
     result.api_now = now
-    all_stores = api.stores(concurrency=options.workers)
+    all_stores = source.stores()
     stores = select_stores(all_stores, options.stores)
     writer.write_stores(con, all_stores, result.load_id, writer.utc_now())
     store_ids = [s.store_id for s in stores]
     if options.full_refresh:
         writer.full_refresh(con, store_ids)
     progress = writer.progress_intervals(con)
-    tasks = plan_tasks(stores, options, now, progress)
+    hours_per_task = options.legacy_task_hours if options.source == "legacy" else None
+    tasks = plan_tasks(stores, options, now, progress, hours_per_task)
     result.n_tasks = len(tasks)
     result.window_start = min((t.start for t in tasks), default=options.start)
     result.window_end = max((t.end for t in tasks), default=options.end or now)
@@ -339,7 +428,7 @@ def _load(
     n_readings = sum(t.hours * len(by_id[t.store_id].sensors) for t in tasks)
     reporter.planned(result, n_readings, {s.store_id: len(s.sensors) for s in stores})
     if tasks:
-        _run_tasks(con, api, by_id, tasks, options, result, reporter, stop)
+        _run_tasks(con, source, by_id, tasks, options, result, reporter, stop)
 
 
 def _parse_now(value: object, api_url: str) -> datetime:

@@ -7,6 +7,7 @@ pages whose progress says exactly how far each task got.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -384,7 +385,13 @@ def _write_page(con: duckdb.DuckDBPyConnection, load_id: str, task: Task, page: 
                 "load_id": load_id,
             },
         )
-    finally:
+    except BaseException:
+        # An interrupted query (Ctrl-C) aborts the transaction, and unregistering then fails:
+        # keep the first error, which the caller rolls back and reports.
         if n_rows:
-            con.unregister("api_page")
+            with contextlib.suppress(duckdb.Error):
+                con.unregister("api_page")
+        raise
+    if n_rows:
+        con.unregister("api_page")
     return counts

@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=settings.port, help=f"default {settings.port}")
     args = parser.parse_args(argv)
 
-    from simulator.api import create_app  # after the settings are known to be usable
+    from simulator.api import ServingApp, create_app  # once the settings are known usable
 
     try:
         app = create_app(settings)
@@ -35,7 +35,9 @@ def main(argv: list[str] | None = None) -> int:
         f"clock {state.clock.mode} at {state.clock.now():%Y-%m-%dT%H:%M:%S}Z",
         flush=True,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(
+        ServingApp(app), host=args.host, port=args.port, log_level="warning", access_log=False
+    )
     return 0
 
 

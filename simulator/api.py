@@ -13,7 +13,14 @@ from fastapi.responses import JSONResponse, Response
 from footfall.settings import SimulatorSettings
 from simulator.admin import router as admin_router
 from simulator.faults import FaultMiddleware, add_row_faults
-from simulator.legacy import LegacyError, legacy_value
+from simulator.legacy import (
+    LegacyEndpoint,
+    LegacyError,
+    Params,
+    find_store,
+    legacy_value,
+    parse_params,
+)
 from simulator.model import simulate
 from simulator.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageError, plan_page
 from simulator.state import SimulatorState
@@ -64,6 +71,24 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
     )
     app.state.sim = state
     app.include_router(admin_router)
+
+    def original_answer(params: Params) -> int:
+        """The original endpoint's integer for parsed parameters (LegacyError if none)."""
+        name, year, month, day, hour, sensor_id = params
+        return legacy_value(
+            find_store(state.stores, name),
+            year,
+            month,
+            day,
+            hour,
+            sensor_id,
+            state.config,
+            state.clock.now().timestamp(),
+        )
+
+    # The original endpoint's fast path, inside the faults (which touch it too).
+    app.state.original_answer = original_answer
+    app.add_middleware(LegacyEndpoint, answer=original_answer)
     app.add_middleware(FaultMiddleware, current=lambda: state.faults, rand=state.rand)
 
     @app.exception_handler(LegacyError)
@@ -185,21 +210,44 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
 
     @app.get("/", tags=["original"])
     def original(
-        store_name: Annotated[str, Query(description="store name, e.g. Paris")],
+        store_name: Annotated[str, Query(description="store name or id, e.g. Paris")],
         year: Annotated[int, Query(ge=1, le=9999)],
         month: Annotated[int, Query(ge=1, le=12)],
         day: Annotated[int, Query(ge=1, le=31)],
         hour: Annotated[int, Query(ge=0, le=23, description="local hour 0-23")],
         sensor_id: Annotated[int | None, Query(ge=0)] = None,
     ) -> int:
-        """The original endpoint: one integer (see docs/simulator.md for -1 and -2)."""
-        wanted = store_name.strip().lower()
-        match = [s for s in state.stores.values() if wanted in (s.name.lower(), s.store_id)]
-        if not match:
-            names = ", ".join(s.name for s in list(state.stores.values())[:10])
-            raise HTTPException(404, f"unknown store_name {store_name!r}; known: {names}")
-        return legacy_value(
-            match[0], year, month, day, hour, sensor_id, state.config, state.clock.ended_hours()
-        )
+        """The original endpoint: one integer (docs/contracts.md section 1 says what each means).
+
+        GET requests are answered by the LegacyEndpoint fast path before they reach this
+        route; it documents the endpoint in the OpenAPI schema and gives the same answers.
+        """
+        params = {"store_name": store_name, "year": year, "month": month, "day": day}
+        params |= {"hour": hour} | ({} if sensor_id is None else {"sensor_id": sensor_id})
+        return original_answer(parse_params({k: str(v) for k, v in params.items()}))
 
     return app
+
+
+class ServingApp:
+    """What uvicorn serves: `GET /` (the original endpoint) answered before FastAPI's stack.
+
+    The original protocol costs one request per reading, so its path is kept short: the fault
+    injection, then the endpoint's own parsing and the model; every other request goes to the
+    FastAPI application, which also answers `GET /` itself (in-process clients, same answers).
+    """
+
+    def __init__(self, app: FastAPI) -> None:
+        state: SimulatorState = app.state.sim
+        self.app = app
+        self.original = FaultMiddleware(
+            LegacyEndpoint(app, answer=app.state.original_answer),
+            current=lambda: state.faults,
+            rand=state.rand,
+        )
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/" and scope["method"] == "GET":
+            await self.original(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

@@ -8,6 +8,8 @@ and in any order, gives the same numbers as inside a larger window.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 _MASK = (1 << 64) - 1
@@ -31,6 +33,7 @@ def mix64(x: int) -> int:
     return x
 
 
+@lru_cache(maxsize=65536)
 def stream_key(seed: int, store_key: int, sensor_id: int, salt: int = 0) -> int:
     """The key of the streams of one sensor of one store (`salt` separates independent uses)."""
     k = mix64(seed * _GAMMA + 1)

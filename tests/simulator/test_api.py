@@ -211,13 +211,14 @@ def test_original_endpoint_edge_cases(client: TestClient) -> None:
     assert get(sensor_id=19).status_code == 200
     assert get(month=2, day=30).status_code == 422
     assert get(hour=24).status_code == 422
-    r = get(year=2024, month=3, day=31, hour=2)
-    assert r.status_code == 422 and "does not exist in Europe/Paris" in r.json()["detail"]
+    # 02:00 on 2024-03-31 does not exist in Paris (clocks jump to 03:00): -2, no reading.
+    r = get(year=2024, month=3, day=31, hour=2, sensor_id=3)
+    assert r.status_code == 200 and r.json() == -2
     # Ambiguous 02:00 on 2024-10-27 (clocks go back at 03:00 CEST): its first occurrence, 00:00Z.
     amb = get(year=2024, month=10, day=27, hour=2, sensor_id=5).json()
     assert amb == int(_model_at("paris", "2024-10-27T00:00:00Z", 5)[0])
-    r = get(year=2026, month=11, day=1, hour=9)  # after the simulator's now
-    assert r.status_code == 404 and "has not ended" in r.json()["detail"]
+    r = get(year=2026, month=11, day=1, hour=9)  # after the hour in progress at now
+    assert r.status_code == 404 and "has not begun" in r.json()["detail"]
     assert get(store_name="Lyon").status_code == 404
 
 

@@ -18,12 +18,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulator.api import create_app
+from simulator.faults import FaultSettings
 
 from .conftest import sim_settings
 
 # Faults off (sim_settings), so an injected 503 never hides a real answer. schemathesis'
 # pytest integration needs the schema when the module is collected.
-schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(sim_settings()))
+# PUT /admin/faults is fuzzed too: each case starts with the faults off again.
+APP = create_app(sim_settings())
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 REAL_STORES = st.sampled_from(["paris", "london", "madrid", "berlin", "roma"])
 # A window of real instants (random strings are almost never ISO 8601): start and length.
@@ -62,6 +65,8 @@ def test_no_request_gets_a_server_error(
         if "year" in case.query:
             parts = {"year": start.year, "month": start.month, "day": start.day}
             case.query.update(parts, hour=start.hour)
+    APP.state.sim.faults = FaultSettings()
+    APP.state.sim.remove_scenarios()
     response = case.call()
     assert response.status_code < 500, (
         f"{case.method} {case.formatted_path} {case.query} {case.body} -> "
