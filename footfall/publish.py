@@ -318,10 +318,33 @@ def _order_by(columns: list[str], prefix: str = "") -> str:
 
 
 def _copy_whole(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    """Replace the snapshot's table by the warehouse's, sorted for the dashboard: rows."""
+    """Replace the snapshot's table by the warehouse's, sorted for the dashboard: rows.
+
+    A table with a store_id is copied a store at a time, each store's rows sorted by date and
+    hour: the same order as one sort of the whole table, in memory bounded by the largest
+    store instead of the whole history (a sort of 80 million rows would spill for minutes).
+    """
     columns = [c for c, _ in _wh_columns(con, table)]
     con.execute(f"drop table if exists main.{table}")
-    con.execute(f"create table main.{table} as select * from wh.main.{table}{_order_by(columns)}")
+    if "store_id" not in columns:
+        con.execute(
+            f"create table main.{table} as select * from wh.main.{table}{_order_by(columns)}"
+        )
+    else:
+        con.execute(f"create table main.{table} as select * from wh.main.{table} limit 0")
+        stores = [
+            r[0]
+            for r in con.execute(
+                f"select distinct store_id from wh.main.{table} order by store_id nulls last"
+            ).fetchall()
+        ]
+        for store in stores:
+            where = "store_id is null" if store is None else "store_id = ?"
+            con.execute(
+                f"insert into main.{table} select * from wh.main.{table} "
+                f"where {where}{_order_by(columns)}",
+                [] if store is None else [store],
+            )
     (n,) = con.execute(f"select count(*) from main.{table}").fetchone()
     return int(n)
 
