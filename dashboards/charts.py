@@ -11,26 +11,31 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-# Tableau 10: distinct, colour-blind friendly enough, readable on white.
+# Series colours (one per store or sensor): blues, greens, purples and greys of Tableau 20,
+# with no red, orange or brown, which are kept for the statuses below.
 PALETTE = (
     "#4e79a7",
-    "#f28e2b",
     "#59a14f",
-    "#e15759",
-    "#76b7b2",
-    "#edc948",
     "#b07aa1",
-    "#ff9da7",
-    "#9c755f",
-    "#bab0ac",
+    "#76b7b2",
+    "#a0cbe8",
+    "#8cd17d",
+    "#d4a6c8",
+    "#499894",
+    "#79706e",
+    "#86bcb6",
+    "#2f4b7c",
+    "#3d7a3a",
 )
+# Status colours (hour statuses, alert severities): never a series colour.
 STATUS_COLORS = {
-    "failed": "#e15759",
-    "anomalous": "#f28e2b",
-    "missing": "#9c755f",
-    "ok": "#59a14f",
-    "closed": "#bab0ac",
+    "failed": "#d62728",
+    "anomalous": "#ff7f0e",
+    "missing": "#1a1a1a",
+    "ok": "#2ca02c",
+    "closed": "#c7c7c7",
 }
+SEVERITY_COLORS = {"critical": "#d62728", "warning": "#ff7f0e"}
 HEIGHT = 340
 # Hourly axes: the date at midnight, the hour on the 24-hour clock otherwise.
 HOURLY_LABELS = (
@@ -39,10 +44,13 @@ HOURLY_LABELS = (
 )
 
 
-def color_scale(domain: Sequence[str]) -> alt.Scale:
-    """A fixed colour per name, in the order given (all stores, so colours never move)."""
+def color_scale(domain: Sequence[str], shown: Sequence[str] | None = None) -> alt.Scale:
+    """A fixed colour per name of `domain` (all stores, so colours never move); the scale
+    holds only the names `shown` (drawn), so that the legend lists exactly what is drawn."""
     domain = list(domain)
-    return alt.Scale(domain=domain, range=[PALETTE[i % len(PALETTE)] for i in range(len(domain))])
+    colors = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(domain)}
+    keep = domain if shown is None else [n for n in domain if n in set(shown)]
+    return alt.Scale(domain=keep, range=[colors[n] for n in keep] or [PALETTE[0]])
 
 
 def _time_x(field: str, hourly: bool, title: str | None = None) -> alt.X:
@@ -72,23 +80,47 @@ def series_lines(
     scale: alt.Scale,
     hourly: bool,
     tooltip: Sequence[alt.Tooltip],
-) -> alt.Chart:
-    """One line per colour group over local time; click the legend to highlight one."""
+    weekly: bool = False,
+) -> alt.LayerChart:
+    """One line per colour group over local time; click the legend to highlight one.
+
+    The tooltip is that of the point nearest the pointer (a highlighted dot), not only of a
+    line under it. Weekly series mark partial weeks (a hollow dot).
+    """
     pick = alt.selection_point(fields=[color], bind="legend")
-    return (
-        alt.Chart(df)
-        .mark_line(interpolate="linear", strokeWidth=1.6 if hourly else 2.0)
+    nearest = alt.selection_point(
+        nearest=True, on="pointerover", clear="pointerout", empty=False, name="nearest"
+    )
+    title = "week (Monday, local)" if weekly else ("local time" if hourly else "local date")
+    base = alt.Chart(df).encode(
+        x=_time_x("period_local", hourly, title),
+        y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format="~s")),
+        color=alt.Color(f"{color}:N", title=color_title, scale=scale),
+    )
+    lines = (
+        base.mark_line(interpolate="linear", strokeWidth=1.6 if hourly else 2.0)
+        .encode(opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)))
+        .add_params(pick)
+    )
+    dots = (
+        base.mark_point(filled=True, size=70)
         .encode(
-            x=_time_x("period_local", hourly, "local time" if hourly else "local date"),
-            y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format="~s")),
-            color=alt.Color(f"{color}:N", title=color_title, scale=scale),
-            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
+            opacity=alt.condition(nearest, alt.value(1.0), alt.value(0.0)),
             tooltip=list(tooltip),
         )
-        .add_params(pick)
-        .properties(height=HEIGHT)
-        .interactive(bind_y=False)
+        .add_params(nearest)
     )
+    layers = [lines, dots]
+    if weekly:
+        layers.append(
+            base.mark_point(size=45, strokeWidth=1.6).encode(
+                fill=alt.condition(
+                    "datum.is_partial", alt.value("white"), alt.Color(f"{color}:N", scale=scale)
+                ),
+                tooltip=list(tooltip),
+            )
+        )
+    return alt.layer(*layers).properties(height=HEIGHT).interactive(bind_y=False)
 
 
 def status_points(df: pd.DataFrame, *, y: str) -> alt.Chart:
