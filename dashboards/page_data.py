@@ -48,6 +48,13 @@ def default_stores(cat: Catalog) -> list[str]:
     return [s for s in cat.store_ids if s in top]
 
 
+def largest_store(cat: Catalog, stores: Sequence[str]) -> str:
+    """The store with the most sensors among `stores` (the first of them on a tie)."""
+    known = cat.stores.set_index("store_id")["n_sensors"]
+    chosen = [s for s in stores if s in known.index] or cat.store_ids
+    return max(chosen, key=lambda s: (known[s], -chosen.index(s)))
+
+
 def default_sensors(cat: Catalog, store: str, n: int = 6) -> list[str]:
     """The first sensors of a store."""
     return cat.sensors_of([store])[:n]
@@ -57,7 +64,7 @@ def default_selection(cat: Catalog, **changes: object) -> Selection:
     """What a page shows before the user chooses anything (every store, the last 8 weeks)."""
     start, end = queries.default_range(cat)
     stores = default_stores(cat)
-    first = stores[0]
+    first = largest_store(cat, stores)
     base = Selection(
         stores=tuple(stores),
         start=start,
@@ -116,9 +123,12 @@ def quality(q: Query, cat: Catalog, sel: Selection) -> dict[str, pd.DataFrame]:
     out = {
         "over_time": queries.quality_over_time(q, sel.stores, sel.start, sel.end, grain),
         "by_sensor": queries.quality_by_sensor(q, sel.stores, sel.start, sel.end),
+        "silent": attention.silent_doors(q, sel.stores),
         "tests": queries.dbt_tests(q),
         "load_runs": queries.load_runs(q),
     }
+    if not history.missing_tables(q):
+        out["open"] = attention.alerts(q, sel.stores, only_open=True)
     if sel.quality_store:
         out["grid"] = queries.sensor_quality_grid(q, sel.quality_store, sel.start, sel.end, grain)
     return out

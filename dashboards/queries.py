@@ -467,19 +467,26 @@ def quality_over_time(
 
 
 def quality_by_sensor(q: Query, stores: Sequence[str], start: date, end: date) -> pd.DataFrame:
-    """Per sensor over the range: ok, failed, anomalous and missing hours, the quality share."""
+    """Per sensor over the range: ok, failed, anomalous and missing open hours, the quality
+    share, and how much of its clean traffic was estimated (the expected value put in the
+    failed, anomalous and missing open hours), worst quality first."""
     return q(
         f"""
         select
             store_id,
             sensor_id,
-            sum(n_ok_hours) as n_ok_hours,
-            sum(n_failed_hours) as n_failed_hours,
-            sum(n_anomalous_hours) as n_anomalous_hours,
-            sum(n_missing_hours) as n_missing_hours,
-            sum(n_open_hours) as n_open_sensor_hours,
-            100.0 * sum(n_ok_hours) / nullif(sum(n_open_hours), 0) as data_quality_pct
-        from fct_sensor_traffic_daily
+            count(*) filter (where is_open_hour and status = 'ok') as n_ok_hours,
+            count(*) filter (where is_open_hour and status = 'failed') as n_failed_hours,
+            count(*) filter (where is_open_hour and status = 'anomalous') as n_anomalous_hours,
+            count(*) filter (where is_open_hour and status = 'missing') as n_missing_hours,
+            count(*) filter (where is_open_hour) as n_open_sensor_hours,
+            100.0 * count(*) filter (where is_open_hour and status = 'ok')
+                / nullif(count(*) filter (where is_open_hour), 0) as data_quality_pct,
+            coalesce(sum(visits_clean), 0) as visits_clean,
+            coalesce(sum(visits_clean) filter (
+                where is_open_hour and status in ('failed', 'anomalous', 'missing')
+            ), 0) as visits_estimated
+        from fct_sensor_traffic_hourly
         where store_id in {_in(stores)} and local_date between ? and ?
         group by all
         order by data_quality_pct nulls last, store_id, sensor_id

@@ -7,6 +7,7 @@ here independently with pandas.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -86,6 +87,10 @@ def marts(small_warehouse) -> dict[str, pd.DataFrame]:
         }
 
 
+def half_up(x: float) -> float:
+    return float(math.floor(x + 0.5))
+
+
 def default_range(marts: dict[str, pd.DataFrame]) -> tuple[date, date]:
     end = pd.Timestamp(marts["fct_store_traffic_daily"].local_date.max()).date()
     return end - timedelta(days=55), end
@@ -115,17 +120,21 @@ def test_overview_compares_the_weeks_as_the_marts_say(
         as_of = hours.hour_start_local.max()
         monday = as_of.normalize() - pd.Timedelta(days=as_of.weekday())
         t = hours.hour_start_local
+        # Every figure is shown in whole visits, halves up, per store before any sum.
         expected[store_id] = (
-            hours.visits_clean[(t >= monday - pd.Timedelta(days=7)) & (t < monday)].sum(),
-            hours.visits_clean[
-                (t >= monday - pd.Timedelta(days=14)) & (t < monday - pd.Timedelta(days=7))
-            ].sum(),
+            half_up(hours.visits_clean[(t >= monday - pd.Timedelta(days=7)) & (t < monday)].sum()),
+            half_up(
+                hours.visits_clean[
+                    (t >= monday - pd.Timedelta(days=14)) & (t < monday - pd.Timedelta(days=7))
+                ].sum()
+            ),
         )
     week = sum(v[0] for v in expected.values())
     before = sum(v[1] for v in expected.values())
     shown = metric(at, "Last full week")
     assert shown.value == f"{week:,.0f}"
-    assert shown.delta == f"{100 * (week - before) / before:+.1f} %"
+    # The change, and the week before as a figure.
+    assert shown.delta == f"{100 * (week - before) / before:+.1f} % from {before:,.0f}"
     table = at.dataframe[0].value.set_index("store")
     assert table.loc["London", "full_week"] == pytest.approx(expected["london"][0])
     assert table.loc["Madrid", "full_week_wow_pct"] == pytest.approx(
@@ -170,7 +179,12 @@ def test_store_explorer_follows_the_controls(
     ]
     assert set(hourly.store) == {"Madrid"} and len(hourly) == len(mart)
     assert hourly.visits_raw.sum() == mart.visits_raw.sum()
-    line = next(s for s in chart_specs(at) if "layer" not in s and s.get("mark", {}))
+    line = next(
+        layer
+        for spec in chart_specs(at)
+        for layer in spec.get("layer", [spec])
+        if layer.get("mark", {}).get("type") == "line"
+    )
     assert line["encoding"]["y"]["field"] == "visits_raw"
     assert "Raw visits per hour" in at.caption[0].value
     # The table under the chart, which the CSV button downloads, is what the chart shows.
@@ -233,7 +247,8 @@ def test_sensor_explorer_compares_sensors_of_two_stores(
         & (mart.local_date <= pd.Timestamp(end))
     ]
     assert len(series) == len(mart)
-    assert series.visits_clean.sum() == pytest.approx(mart.visits_clean.sum())
+    # Each hour in whole visits, halves up, as every figure of the dashboard.
+    assert series.visits_clean.sum() == (mart.visits_clean + 0.5).apply(math.floor).sum()
     # The hours cleaning replaced are marked, with their status.
     marks = min(frames, key=len)
     bad = mart[mart.status.isin(["failed", "anomalous", "missing"]) & mart.is_open_hour]
