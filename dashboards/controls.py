@@ -162,7 +162,7 @@ def resolution() -> str:
         **BOUND,
     )
     labels = [r.capitalize() for r in queries.RESOLUTIONS]
-    _check_option("res", asked, labels, "the resolution", f"{picked} visits".capitalize())
+    _check_option("res", asked, labels, "the resolution", picked.capitalize())
     return picked
 
 
@@ -179,7 +179,7 @@ def measure() -> str:
         **BOUND,
     )
     labels = [m.capitalize() for m in queries.MEASURES]
-    _check_option("measure", asked, labels, "the visits", f"{picked} visits")
+    _check_option("measure", asked, labels, "the visits", f"{picked.capitalize()} visits")
     return picked
 
 

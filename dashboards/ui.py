@@ -65,11 +65,11 @@ def when(ts: object, fmt: str = "%a %d %b %Y %H:%M") -> str:
     return "unknown" if ts is None or pd.isna(ts) else pd.Timestamp(ts).strftime(fmt)
 
 
-def table(df: pd.DataFrame, **kwargs: object) -> None:
-    """st.dataframe without the index, with a dash for empty cells."""
+def table(df: pd.DataFrame, **kwargs: object) -> object:
+    """st.dataframe without the index, with a dash for empty cells (sortable by its headers)."""
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("placeholder", "–")
-    st.dataframe(df, **kwargs)
+    return st.dataframe(df, **kwargs)
 
 
 def hourly_cut_notice(start: date, end: date) -> None:
