@@ -206,15 +206,28 @@ def wow_bars(df: pd.DataFrame, scale: alt.Scale) -> alt.Chart:
     return (bars + labels + rule).properties(height=alt.Step(16))
 
 
-def trend_with_ma(df: pd.DataFrame, color: str, hourly: bool) -> alt.LayerChart:
+def day_ticks(periods: pd.Series, max_ticks: int = 10) -> list[int]:
+    """Axis ticks on the days drawn (every n-th when there are many), as Vega-Lite UTC ms."""
+    days = sorted(pd.to_datetime(periods).drop_duplicates())
+    step = max(1, -(-len(days) // max_ticks))
+    return [int(d.value // 1_000_000) for d in days[::step]]
+
+
+def trend_with_ma(df: pd.DataFrame, color: str, ticks: list[int] | None) -> alt.LayerChart:
     """One store's clean visits (points) and their 4-week same-weekday average (line).
 
-    The scale fits the store's own range (not from zero), so that its trend reads clearly.
+    The y axis starts at zero, so that a change of a few percent looks like one. With
+    `ticks`, the x axis marks only those days (the chosen weekday).
     """
-    x = _time_x("period_local", hourly, None)
+    axis = (
+        alt.Axis(values=ticks, format="%a %d %b", labelOverlap=True)
+        if ticks
+        else alt.Axis(format="%d %b", labelOverlap=True)
+    )
+    x = alt.X("period_local:T", title=None, scale=alt.Scale(type="utc"), axis=axis)
     tooltip = [
         alt.Tooltip("store:N"),
-        alt.Tooltip("when:N", title="local time" if hourly else "local date"),
+        alt.Tooltip("when:N", title="local date"),
         alt.Tooltip("visits_clean:Q", title="clean visits", format=",.0f"),
         alt.Tooltip("visits_clean_ma_4w:Q", title="4-week average", format=",.0f"),
         alt.Tooltip("n_ma_4w_points:Q", title="days in the average"),
@@ -224,20 +237,40 @@ def trend_with_ma(df: pd.DataFrame, color: str, hourly: bool) -> alt.LayerChart:
     y = alt.Y(
         "visits_clean:Q",
         title="clean visits",
-        scale=alt.Scale(zero=False, nice=True),
+        scale=alt.Scale(zero=True, nice=True),
         axis=alt.Axis(format="~s", tickCount=4),
+    )
+    nearest = alt.selection_point(
+        nearest=True, on="pointerover", clear="pointerout", empty=False, name="nearest"
     )
     points = (
         alt.Chart(df)
-        .mark_point(filled=True, size=40, opacity=0.75, color=color)
-        .encode(x=x, y=y, tooltip=tooltip)
+        .mark_point(filled=True, opacity=0.75, color=color)
+        .encode(
+            x=x,
+            y=y,
+            size=alt.condition(nearest, alt.value(120), alt.value(40)),
+            tooltip=tooltip,
+        )
+        .add_params(nearest)
     )
     line = (
         alt.Chart(df)
         .mark_line(strokeWidth=2.4, color=color)
-        .encode(x=x, y=alt.Y("visits_clean_ma_4w:Q"), tooltip=tooltip)
+        .encode(x=x, y=alt.Y("visits_clean_ma_4w:Q"))
     )
-    return alt.layer(line, points).properties(height=150)
+    return alt.layer(line, points).properties(height=170)
+
+
+def window_change(df: pd.DataFrame) -> tuple[float | None, int]:
+    """The change of the 4-week average from the first to the last day of the window, in %,
+    and the whole weeks between them."""
+    ma = df.dropna(subset=["visits_clean_ma_4w"]).sort_values("period_local")
+    if len(ma) < 2 or ma["visits_clean_ma_4w"].iloc[0] == 0:
+        return None, 0
+    first, last = ma["visits_clean_ma_4w"].iloc[0], ma["visits_clean_ma_4w"].iloc[-1]
+    days = (ma["period_local"].iloc[-1] - ma["period_local"].iloc[0]).days
+    return 100.0 * (last - first) / first, round(days / 7)
 
 
 def color_of(scale: alt.Scale, name: str) -> str:
@@ -247,25 +280,39 @@ def color_of(scale: alt.Scale, name: str) -> str:
 
 
 def pct_lines(
-    df: pd.DataFrame, *, y: str, y_title: str, scale: alt.Scale, hourly: bool
-) -> alt.Chart:
-    """A percentage per store over time with the zero line."""
-    lines = (
-        alt.Chart(df)
-        .mark_line(point=alt.OverlayMarkDef(size=28), strokeWidth=1.6)
+    df: pd.DataFrame,
+    *,
+    y: str,
+    y_title: str,
+    scale: alt.Scale,
+    hourly: bool,
+    ticks: list[int] | None = None,
+) -> alt.LayerChart:
+    """A percentage per store over time with the zero line; tooltip of the nearest point."""
+    axis = alt.Axis(values=ticks, format="%a %d %b", labelOverlap=True) if ticks else alt.Axis()
+    nearest = alt.selection_point(
+        nearest=True, on="pointerover", clear="pointerout", empty=False, name="nearest"
+    )
+    base = alt.Chart(df).encode(
+        x=alt.X("period_local:T", title="local date", scale=alt.Scale(type="utc"), axis=axis),
+        y=alt.Y(f"{y}:Q", title=y_title),
+        color=alt.Color("store:N", title="store", scale=scale),
+    )
+    lines = base.mark_line(point=alt.OverlayMarkDef(size=28), strokeWidth=1.6)
+    dots = (
+        base.mark_point(filled=True, size=90)
         .encode(
-            x=_time_x("period_local", hourly, "local date"),
-            y=alt.Y(f"{y}:Q", title=y_title),
-            color=alt.Color("store:N", title="store", scale=scale),
+            opacity=alt.condition(nearest, alt.value(1.0), alt.value(0.0)),
             tooltip=[
                 alt.Tooltip("store:N"),
                 alt.Tooltip("when:N", title="local date"),
                 alt.Tooltip(f"{y}:Q", title=y_title, format="+.1f"),
             ],
         )
+        .add_params(nearest)
     )
     rule = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#666").encode(y="y:Q")
-    return (rule + lines).properties(height=260)
+    return alt.layer(rule, lines, dots).properties(height=260)
 
 
 def bad_hours_bars(df: pd.DataFrame, grain: str) -> alt.Chart:
