@@ -36,11 +36,16 @@ def grow(source: Path, target: Path, n_stores: int = 100) -> Path:
     with duckdb.connect(str(target)) as con:
         con.execute("set enable_progress_bar = false")
         con.execute(f"attach '{source}' as src (read_only)")
+        known = [r[0] for r in con.execute("select store_id from src.dim_stores").fetchall()]
+        # The stores with traffic (metadata may name more): the models of the new ones.
         real = [
-            r[0] for r in con.execute("select store_id from src.dim_stores order by 1").fetchall()
+            r[0]
+            for r in con.execute(
+                "select store_id from src.serving_store_extent order by 1"
+            ).fetchall()
         ]
-        rows = [(s, s, s, None, None, None, 1.0) for s in real]
-        models = {0: "london" if "london" in real else real[0], 1: real[0]}
+        rows = [(s, s, s, None, None, None, 1.0) for s in known]
+        models = {0: "london" if "london" in real else real[0], 1: real[-1]}
         for k in range(1, n_stores - len(real) + 1):
             store = synthetic_store(k)
             factor = 0.4 + (k * 37 % 100) / 80

@@ -72,21 +72,6 @@ def metric(at: AppTest, label_start: str):
     return found[0]
 
 
-@pytest.fixture(scope="module")
-def marts(small_warehouse) -> dict[str, pd.DataFrame]:
-    with small_warehouse.connect() as con:
-        return {
-            name: con.execute(f"select * from {name}").df()
-            for name in (
-                "fct_store_traffic_hourly",
-                "fct_store_traffic_daily",
-                "fct_sensor_traffic_daily",
-                "fct_sensor_traffic_hourly",
-                "dim_sensors",
-            )
-        }
-
-
 def half_up(x: float) -> float:
     return float(math.floor(x + 0.5))
 
