@@ -206,14 +206,15 @@ def wow_bars(df: pd.DataFrame, scale: alt.Scale) -> alt.Chart:
     return (bars + labels + rule).properties(height=alt.Step(16))
 
 
-def day_ticks(periods: pd.Series, max_ticks: int = 10) -> list[int]:
-    """Axis ticks on the days drawn (every n-th when there are many), as Vega-Lite UTC ms."""
+def day_ticks(periods: pd.Series, max_ticks: int = 10) -> list[str]:
+    """Axis ticks on the days drawn (every n-th when there are many), as ISO UTC strings
+    (the form Vega-Lite draws on a UTC scale in Streamlit; numbers lose their labels)."""
     days = sorted(pd.to_datetime(periods).drop_duplicates())
     step = max(1, -(-len(days) // max_ticks))
-    return [int(d.value // 1_000_000) for d in days[::step]]
+    return [d.strftime("%Y-%m-%dT%H:%M:%SZ") for d in days[::step]]
 
 
-def trend_with_ma(df: pd.DataFrame, color: str, ticks: list[int] | None) -> alt.LayerChart:
+def trend_with_ma(df: pd.DataFrame, color: str, ticks: list[str] | None) -> alt.LayerChart:
     """One store's clean visits (points) and their 4-week same-weekday average (line).
 
     The y axis starts at zero, so that a change of a few percent looks like one. With
@@ -286,7 +287,7 @@ def pct_lines(
     y_title: str,
     scale: alt.Scale,
     hourly: bool,
-    ticks: list[int] | None = None,
+    ticks: list[str] | None = None,
 ) -> alt.LayerChart:
     """A percentage per store over time with the zero line; tooltip of the nearest point."""
     axis = alt.Axis(values=ticks, format="%a %d %b", labelOverlap=True) if ticks else alt.Axis()

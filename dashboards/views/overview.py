@@ -74,25 +74,25 @@ def needs_attention(q: context.Db, cat: queries.Catalog) -> None:
             icon=":material/check_circle:",
         )
         return
-    left, middle, right = st.columns(3, gap="medium")
-    with left:
-        st.markdown("**Open alerts, worst first**")
-        if open_alerts.empty:
-            st.caption("None.")
-        for row in open_alerts.head(SHOWN_ALERTS).itertuples():
-            st.page_link(
-                "views/alerts.py",
-                label=f"{row.severity.capitalize()}: {row.rule_label}, {row.where} "
-                f"({row.measured}, since {pd.Timestamp(row.opened_local):%a %d %b %H:%M})",
-                icon=":material/error:" if row.severity == "critical" else ":material/warning:",
-                query_params={"alert": row.alert_id},
-            )
-        if len(open_alerts) > SHOWN_ALERTS:
-            st.page_link(
-                "views/alerts.py",
-                label=f"and {len(open_alerts) - SHOWN_ALERTS} more on the Alerts page",
-                icon=":material/arrow_forward:",
-            )
+    st.markdown("**Open alerts, worst first** (click one for its detail)")
+    if open_alerts.empty:
+        st.caption("None.")
+    for row in open_alerts.head(SHOWN_ALERTS).itertuples():
+        st.page_link(
+            "views/alerts.py",
+            label=f"{row.severity.capitalize()}: {row.rule_label} · {row.where} · "
+            f"{row.measured} · since {pd.Timestamp(row.opened_local):%a %d %b %H:%M}",
+            icon=":material/error:" if row.severity == "critical" else ":material/warning:",
+            query_params={"alert": row.alert_id},
+            width="stretch",
+        )
+    if len(open_alerts) > SHOWN_ALERTS:
+        st.page_link(
+            "views/alerts.py",
+            label=f"and {len(open_alerts) - SHOWN_ALERTS} more on the Alerts page",
+            icon=":material/arrow_forward:",
+        )
+    middle, right = st.columns(2, gap="large")
     with middle:
         st.markdown("**Doors silent now**")
         if silent.empty:

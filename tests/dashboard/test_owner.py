@@ -132,7 +132,7 @@ def test_weekday_trends_tick_on_the_weekday_state_the_change_and_start_at_zero(
     specs = chart_specs(at)
     trend = next(s for s in specs if "layer" in s and len(s["layer"]) == 2)
     x = trend["layer"][0]["encoding"]["x"]
-    ticks = [pd.Timestamp(v, unit="ms") for v in x["axis"]["values"]]
+    ticks = [pd.Timestamp(v) for v in x["axis"]["values"]]
     assert ticks and {t.isoweekday() for t in ticks} == {2}
     assert all(
         layer["encoding"]["y"].get("scale", {}).get("zero", True) for layer in trend["layer"]
