@@ -1,6 +1,7 @@
 """`python -m bench [PART ...]`: run the benchmarks and print their figures.
 
 Each part is a module of this package with a `run() -> None` that prints its own figures.
+Options after a single part go to that part (`python -m bench dashboard --stores 100`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ PARTS = ["simulator", "loader", "dbt", "dashboard"]
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("parts", nargs="*", help=f"parts to run, of {', '.join(PARTS)} (all)")
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and len(args.parts) != 1:
+        parser.error(f"options {' '.join(extra)} need exactly one part to go to")
     unknown = sorted(set(args.parts) - set(PARTS))
     if unknown:
         parser.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
@@ -32,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"no benchmark for {part} yet")
             failed.append(part)
             continue
-        module.run()
+        module.run(extra) if extra else module.run()
         print(f"({part}: {time.perf_counter() - started:.1f} s)")
     return 1 if failed else 0
 
