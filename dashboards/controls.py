@@ -37,9 +37,10 @@ def _check_option(key: str, asked: list[str], labels: Sequence[str], what: str, 
     """A notice when the link's value for a one-choice control is not one of its options."""
     unknown = [a for a in asked if a not in set(labels)]
     if unknown:
+        options = ", ".join(labels) if len(labels) <= 8 else f"{labels[0]}, {labels[1]}, …"
         ui.notice(
             f"The link asks for {what} {_quoted(unknown)}, which is not an option "
-            f"({', '.join(labels)}): showing {shown}."
+            f"({options}): showing {shown}."
         )
 
 

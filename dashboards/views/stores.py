@@ -72,7 +72,9 @@ def main() -> None:
             else " (Monday to Sunday, open; partial weeks are left out)."
         )
     )
-    ui.table(summary(df, column, resolution), column_config=summary_config(measure, resolution))
+    order = [n for n in cat.stores["store_name"] if n in set(df["store"])]  # country, city
+    table = summary(df, column, resolution).set_index("store").reindex(order).reset_index()
+    ui.table(table, column_config=summary_config(measure, resolution))
     period = {"hourly": "local_time", "daily": "local_date", "weekly": "week_start_local"}
     extra = ["n_days", "is_partial"] if weekly else []
     shown = df[
