@@ -37,6 +37,9 @@ STATUS_COLORS = {
 }
 SEVERITY_COLORS = {"critical": "#d62728", "warning": "#ff7f0e"}
 HEIGHT = 340
+# Visits on an axis: 0, 500, 1.5k, 2M (each label on its own; Vega's shared SI prefix wrote
+# "0k" and "0.2M").
+SI_LABELS = "datum.value == 0 ? '0' : format(datum.value, '~s')"
 # Hourly axes: the date at midnight, the hour on the 24-hour clock otherwise.
 HOURLY_LABELS = (
     "utchours(datum.value) == 0 ? utcFormat(datum.value, '%a %d %b')"
@@ -94,7 +97,7 @@ def series_lines(
     title = "week (Monday, local)" if weekly else ("local time" if hourly else "local date")
     base = alt.Chart(df).encode(
         x=_time_x("period_local", hourly, title),
-        y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format="~s")),
+        y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(labelExpr=SI_LABELS)),
         color=alt.Color(f"{color}:N", title=color_title, scale=scale),
     )
     lines = (
@@ -162,7 +165,7 @@ def weekly_trend(df: pd.DataFrame, scale: alt.Scale, y_title: str) -> alt.Chart:
         .mark_line(strokeWidth=1.6)
         .encode(
             x=alt.X("week_start:T", title="week", scale=alt.Scale(type="utc")),
-            y=alt.Y("visits:Q", title=y_title, axis=alt.Axis(format="~s")),
+            y=alt.Y("visits:Q", title=y_title, axis=alt.Axis(labelExpr=SI_LABELS)),
             color=alt.Color("store:N", title="store", scale=scale),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
             tooltip=[
@@ -214,12 +217,13 @@ def day_ticks(periods: pd.Series, max_ticks: int = 10) -> list[str]:
     return [d.strftime("%Y-%m-%dT%H:%M:%SZ") for d in days[::step]]
 
 
-def trend_with_ma(df: pd.DataFrame, color: str, ticks: list[str] | None) -> alt.LayerChart:
-    """One store's clean visits (points) and their 4-week same-weekday average (line).
-
-    The y axis starts at zero, so that a change of a few percent looks like one. With
-    `ticks`, the x axis marks only those days (the chosen weekday).
-    """
+def trend_with_ma(
+    df: pd.DataFrame, scale: alt.Scale, ticks: list[str] | None, order: Sequence[str]
+) -> alt.FacetChart:
+    """Each store's clean visits (points) and their 4-week same-weekday average (line), one
+    small chart per store (a facet: one view to draw, however many stores), each with its own
+    y axis, every one starting at zero so that a change of a few percent looks like one.
+    With `ticks`, the x axes mark only those days (the chosen weekday)."""
     axis = (
         alt.Axis(values=ticks, format="%a %d %b", labelOverlap=True)
         if ticks
@@ -239,28 +243,38 @@ def trend_with_ma(df: pd.DataFrame, color: str, ticks: list[str] | None) -> alt.
         "visits_clean:Q",
         title="clean visits",
         scale=alt.Scale(zero=True, nice=True),
-        axis=alt.Axis(format="~s", tickCount=4),
+        axis=alt.Axis(labelExpr=SI_LABELS, tickCount=4),
     )
+    color = alt.Color("store:N", scale=scale, legend=None)
     nearest = alt.selection_point(
         nearest=True, on="pointerover", clear="pointerout", empty=False, name="nearest"
     )
     points = (
-        alt.Chart(df)
-        .mark_point(filled=True, opacity=0.75, color=color)
+        alt.Chart()
+        .mark_point(filled=True, opacity=0.75)
         .encode(
             x=x,
             y=y,
+            color=color,
             size=alt.condition(nearest, alt.value(120), alt.value(40)),
             tooltip=tooltip,
         )
         .add_params(nearest)
     )
     line = (
-        alt.Chart(df)
-        .mark_line(strokeWidth=2.4, color=color)
-        .encode(x=x, y=alt.Y("visits_clean_ma_4w:Q"))
+        alt.Chart()
+        .mark_line(strokeWidth=2.4)
+        .encode(x=x, y=alt.Y("visits_clean_ma_4w:Q"), color=color)
     )
-    return alt.layer(line, points).properties(height=170)
+    return (
+        alt.layer(line, points, data=df)
+        .properties(height=150, width=340)
+        .facet(
+            facet=alt.Facet("store:N", title=None, sort=list(order)),
+            columns=2,
+        )
+        .resolve_scale(y="independent")
+    )
 
 
 def window_change(df: pd.DataFrame) -> tuple[float | None, int]:

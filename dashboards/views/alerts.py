@@ -198,7 +198,7 @@ def around_chart(around: pd.DataFrame, span: pd.DataFrame, severity: str) -> alt
     )
     base = alt.Chart(long).encode(
         x=x,
-        y=alt.Y("visits:Q", title="visits per hour", axis=alt.Axis(format="~s")),
+        y=alt.Y("visits:Q", title="visits per hour", axis=alt.Axis(labelExpr=charts.SI_LABELS)),
         color=alt.Color(
             "series:N",
             title=None,

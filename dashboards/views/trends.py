@@ -45,21 +45,18 @@ def main() -> None:
         "average from the first to the last day shown."
     )
     stores_shown = list(scale.domain)
-    for row in range(0, len(stores_shown), 2):
-        for col, store in zip(st.columns(2), stores_shown[row : row + 2], strict=False):
-            with col:
-                one = df[df["store"] == store]
-                change, weeks = charts.window_change(one)
-                stated = (
-                    f"{change:+.1f} % over {weeks} week{'s' if weeks != 1 else ''}"
-                    if change is not None
-                    else "no change to state (too few days with an average)"
-                )
-                st.markdown(f"**{store}**: {stated}")
-                st.altair_chart(
-                    charts.trend_with_ma(one, charts.color_of(scale, store), ticks),
-                    width="stretch",
-                )
+    stated = []
+    for store in stores_shown:
+        change, weeks = charts.window_change(df[df["store"] == store])
+        stated.append(
+            f"**{store}**: {change:+.1f} % over {weeks} week{'s' if weeks != 1 else ''}"
+            if change is not None
+            else f"**{store}**: no change to state (too few days with an average)"
+        )
+    for column, lines in zip(st.columns(2), (stated[0::2], stated[1::2]), strict=True):
+        for line in lines:
+            column.markdown(line)
+    st.altair_chart(charts.trend_with_ma(df, scale, ticks, stores_shown), width="content")
 
     left, right = st.columns(2, gap="large")
     with left:

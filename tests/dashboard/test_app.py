@@ -265,8 +265,14 @@ def test_weekday_trends_show_the_marts_measures(
         on=["store", "local_date"],
         suffixes=("", "_mart"),
     )
-    for column in ("visits_clean_ma_4w", "visits_clean_wow_pct", "deviation_from_ma_4w_pct"):
+    for column in ("visits_clean_wow_pct", "deviation_from_ma_4w_pct"):
         pd.testing.assert_series_equal(merged[column], merged[f"{column}_mart"], check_names=False)
+    # Visits in whole numbers, halves up, as everywhere on the dashboard.
+    pd.testing.assert_series_equal(
+        merged["visits_clean_ma_4w"],
+        merged["visits_clean_ma_4w_mart"].apply(half_up),
+        check_names=False,
+    )
     # One local hour of the day: the hourly marts' measures at that hour.
     at.selectbox(key="hour").set_value("12")
     rerun(at)

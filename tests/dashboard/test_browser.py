@@ -267,7 +267,7 @@ def test_every_page_of_a_100_store_chain_stays_readable(browser: Browser, fleet1
                 '[data-testid="stMultiSelectTagsContainer"] [data-tag]'
             )
             n_tags = tags.count()
-            assert (n_tags <= 8 if path == "sensors" else n_tags == 8), (path, n_tags)
+            assert n_tags <= 8 if path == "sensors" else n_tags == 8, (path, n_tags)
             page.screenshot(
                 path=SCREENSHOTS / f"100-stores-{path or 'overview'}.png", full_page=True
             )
