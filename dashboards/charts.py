@@ -84,6 +84,7 @@ def series_lines(
     hourly: bool,
     tooltip: Sequence[alt.Tooltip],
     weekly: bool = False,
+    extra: Sequence[alt.Chart] = (),
 ) -> alt.LayerChart:
     """One line per colour group over local time; click the legend to highlight one.
 
@@ -123,6 +124,9 @@ def series_lines(
                 tooltip=list(tooltip),
             )
         )
+    # Extra layers (status marks) join this one layer: a layer nested in a layer with these
+    # selections never finishes drawing in the browser.
+    layers += list(extra)
     return alt.layer(*layers).properties(height=HEIGHT).interactive(bind_y=False)
 
 

@@ -205,7 +205,7 @@ def around_chart(around: pd.DataFrame, span: pd.DataFrame, severity: str) -> alt
             scale=alt.Scale(domain=series, range=[charts.PALETTE[0], "#8c8c8c"]),
         ),
         strokeDash=alt.StrokeDash(
-            "series:N", scale=alt.Scale(domain=series, range=[[1, 0], [4, 3]]), legend=None
+            "series:N", title=None, scale=alt.Scale(domain=series, range=[[1, 0], [4, 3]])
         ),
     )
     lines = base.mark_line(strokeWidth=1.8)

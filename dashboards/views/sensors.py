@@ -61,6 +61,7 @@ def main() -> None:
         ]
     else:
         tooltip += [alt.Tooltip("data_quality_pct:Q", title="data quality %", format=".1f")]
+    marks = df.assign(**{column: df[column].fillna(0)}) if hourly else None
     chart = charts.series_lines(
         df,
         y=column,
@@ -71,10 +72,9 @@ def main() -> None:
         hourly=hourly,
         weekly=weekly,
         tooltip=tooltip,
+        extra=[charts.status_points(marks, y=column)] if hourly else [],
     )
     if hourly:
-        marks = df.assign(**{column: df[column].fillna(0)})
-        chart = alt.layer(chart, charts.status_points(marks, y=column))
         st.altair_chart(chart, width="stretch")
         st.caption(
             "Points mark the open hours whose reading was not used as is: in clean visits "

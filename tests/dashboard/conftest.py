@@ -19,6 +19,7 @@ PAGES = {
     "views/sensors.py": "sensors",
     "views/trends.py": "trends",
     "views/quality.py": "quality",
+    "views/alerts.py": "alerts",
 }
 
 

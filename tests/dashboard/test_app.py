@@ -29,6 +29,7 @@ TITLES = {
     "views/sensors.py": "Sensors",
     "views/trends.py": "Weekday trends",
     "views/quality.py": "Data quality",
+    "views/alerts.py": "Alerts",
 }
 
 
