@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import re
+import shutil
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
 from dashboards import charts, queries, snapshot
-from tests.dashboard.test_app import chart_data, chart_specs, no_errors, open_page
+from tests.dashboard.test_app import chart_data, chart_specs, no_errors, open_page, rerun
 
 
 def _half_up(x: float) -> float:
@@ -237,3 +240,37 @@ def test_a_100_store_chain_defaults_to_its_biggest_movers(fleet100: Path, monkey
         by_store[["country", "city", "store"]].sort_values(["country", "city", "store"])
     )
     assert any("country" in d.value.columns and "n_stores" in d.value.columns for d in at.dataframe)
+
+
+def test_the_alert_filter_follows_a_refreshed_snapshot(
+    published: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """A rule filter narrowed on an open page does not hide the episodes of a rule that a
+    newly published snapshot brings: the filter starts again from every rule there is."""
+    serving = tmp_path / "serving.duckdb"
+    shutil.copy2(published, serving)
+    at = open_page(serving, "views/alerts.py", monkeypatch, dates=["2024-10-07", "2025-04-07"])
+    no_errors(at)
+    rules = at.multiselect[0]
+    assert rules.value == ["silent_sensor"]
+    rules.set_value([])
+    rerun(at)
+    assert any("Choose at least one rule" in i.value for i in at.info)
+    # A new snapshot, with an episode of another rule.
+    fresh = tmp_path / "fresh.duckdb"
+    shutil.copy2(serving, fresh)
+    with duckdb.connect(str(fresh)) as con:
+        con.execute(
+            "insert into fct_alerts by name select 'new-episode' as alert_id, "
+            "'store_traffic_drop' as rule, 'critical' as severity, 'london' as store_id, "
+            "null::integer as sensor_id, timestamp '2025-04-05 00:00' as opened_at_utc, "
+            "timestamp '2025-04-06 00:00' as last_seen_utc, null::timestamp as resolved_at_utc, "
+            "true as is_open, 40.0 as measured_value, 50.0 as threshold, 'm' as message, "
+            "1 as n_periods"
+        )
+    os.replace(fresh, serving)
+    rerun(at)
+    no_errors(at)
+    assert set(at.multiselect[0].value) == {"silent_sensor", "store_traffic_drop"}
+    history = next(d.value for d in at.dataframe if "what" in d.value.columns and len(d.value) > 1)
+    assert "Store traffic drop" in set(history["rule_label"])
