@@ -49,6 +49,13 @@ WORK = REPO_ROOT / ".run" / "bench" / "dashboard"
 QUERY_TARGET_MS = 300.0
 RENDER_TARGET_S = 2.0
 RENDER_RUNS = 3
+INTERACTION_TARGET_S = 1.0
+# Interactions timed on an open page: (page, what is clicked in the sidebar, URL it leads to).
+INTERACTIONS = (
+    ("stores", "Weekly", "res=Weekly"),
+    ("stores", "Raw", "measure=Raw"),
+    ("sensors", "Hourly", "res=Hourly"),
+)
 FLEET_WEEKS = 10  # weeks of history loaded for a chain larger than the default fleet
 PAGE_PATHS = {"overview": "", "stores": "stores", "sensors": "sensors", "trends": "trends"}
 PAGE_PATHS["quality"] = "quality"
@@ -241,6 +248,29 @@ def picture(serving: Path, path: Path) -> None:
         browser.close()
 
 
+def interaction_times(serving: Path) -> dict[str, float]:
+    """Seconds from a click in the sidebar to the page redrawn, on an open page (the page's
+    first queries already cached, as after its first render)."""
+    from playwright.sync_api import sync_playwright
+
+    times = {}
+    with sync_playwright() as p, dashboard(serving, services.free_port()) as url:
+        browser = p.chromium.launch(
+            executable_path=str(settings.dashboard().chromium), args=CHROMIUM_ARGS
+        )
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        for path, label, param in INTERACTIONS:
+            page.goto(f"{url}/{path}")
+            page.wait_for_function(RENDERED, timeout=60_000)
+            started = time.perf_counter()
+            page.get_by_test_id("stSidebar").get_by_text(label, exact=True).click()
+            page.wait_for_url(f"**{param}**", timeout=60_000)
+            page.wait_for_function(RENDERED, timeout=60_000)
+            times[f"{path}: {label}"] = time.perf_counter() - started
+        browser.close()
+    return times
+
+
 def run(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench dashboard")
     parser.add_argument(
@@ -267,6 +297,11 @@ def run(argv: Sequence[str] | None = None) -> None:
     if args.picture:
         picture(serving, args.picture)
         print(f"picture: {args.picture}")
+    for name, seconds in interaction_times(serving).items():
+        print(
+            f"interaction, {name}: {seconds:.2f} s (target <= {INTERACTION_TARGET_S:g} s: "
+            f"{_verdict(seconds <= INTERACTION_TARGET_S)}; {_load()})"
+        )
     cold, times = render_times(serving)
     print(
         f"very first visit of a new browser (Streamlit's scripts not cached): {cold:.2f} s "
