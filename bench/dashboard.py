@@ -248,6 +248,16 @@ def picture(serving: Path, path: Path) -> None:
         browser.close()
 
 
+# Set a flag when the script state of the app changes: the click's rerun has begun (without
+# it, the page could count as redrawn before the rerun even started).
+WATCH_RERUN = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    window.__footfallRerun = false;
+    new MutationObserver(() => { window.__footfallRerun = true; })
+        .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
 def interaction_times(serving: Path) -> dict[str, float]:
     """Seconds from a click in the sidebar to the page redrawn, on an open page (the page's
     first queries already cached, as after its first render)."""
@@ -262,9 +272,11 @@ def interaction_times(serving: Path) -> dict[str, float]:
         for path, label, param in INTERACTIONS:
             page.goto(f"{url}/{path}")
             page.wait_for_function(RENDERED, timeout=60_000)
+            page.evaluate(WATCH_RERUN)
             started = time.perf_counter()
             page.get_by_test_id("stSidebar").get_by_text(label, exact=True).click()
             page.wait_for_url(f"**{param}**", timeout=60_000)
+            page.wait_for_function("() => window.__footfallRerun === true", timeout=60_000)
             page.wait_for_function(RENDERED, timeout=60_000)
             times[f"{path}: {label}"] = time.perf_counter() - started
         browser.close()
