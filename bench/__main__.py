@@ -1,8 +1,9 @@
 """`python -m bench [PART ...]`: run the benchmarks and print their figures.
 
 Each part is a module of this package with a `run() -> None` that prints its own figures.
-A part with options of its own takes them after its name: `python -m bench scale --stores
-5,25,100` (its `main(argv)`); `python -m bench` alone runs every part with its defaults.
+Options after a single part go to that part's `run(argv)`: `python -m bench scale --stores
+5,25,100`, `python -m bench dashboard --stores 100`; `python -m bench` alone runs every part
+with its defaults.
 """
 
 from __future__ import annotations
@@ -16,13 +17,11 @@ PARTS = ["simulator", "loader", "legacy", "dbt", "dashboard", "access", "scale"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) > 1 and argv[0] in PARTS and argv[1].startswith("-"):
-        module = importlib.import_module(f"bench.{argv[0]}")
-        return int(module.main(argv[1:]) or 0)
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("parts", nargs="*", help=f"parts to run, of {', '.join(PARTS)} (all)")
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and len(args.parts) != 1:
+        parser.error(f"options {' '.join(extra)} need exactly one part to go to")
     unknown = sorted(set(args.parts) - set(PARTS))
     if unknown:
         parser.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
@@ -38,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"no benchmark for {part} yet")
             failed.append(part)
             continue
-        module.run()
+        module.run(extra) if extra else module.run()
         print(f"({part}: {time.perf_counter() - started:.1f} s)")
     return 1 if failed else 0
 

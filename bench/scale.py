@@ -443,9 +443,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run() -> None:
-    """`python -m bench` runs the default fleet only; `python -m bench scale` the others."""
-    main(["--stores", "5", "--cycles", "3"])
+def run(argv: list[str] | None = None) -> None:
+    """`python -m bench` runs the default fleet only; `python -m bench scale --stores ...` more."""
+    main(["--stores", "5", "--cycles", "3"] if argv is None else argv)
 
 
 if __name__ == "__main__":

@@ -11,27 +11,35 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-# Tableau 10: distinct, colour-blind friendly enough, readable on white.
+# Series colours (one per store or sensor): blues, greens, purples and greys of Tableau 20,
+# with no red, orange or brown, which are kept for the statuses below.
 PALETTE = (
     "#4e79a7",
-    "#f28e2b",
     "#59a14f",
-    "#e15759",
-    "#76b7b2",
-    "#edc948",
     "#b07aa1",
-    "#ff9da7",
-    "#9c755f",
-    "#bab0ac",
+    "#76b7b2",
+    "#a0cbe8",
+    "#8cd17d",
+    "#d4a6c8",
+    "#499894",
+    "#79706e",
+    "#86bcb6",
+    "#2f4b7c",
+    "#3d7a3a",
 )
+# Status colours (hour statuses, alert severities): never a series colour.
 STATUS_COLORS = {
-    "failed": "#e15759",
-    "anomalous": "#f28e2b",
-    "missing": "#9c755f",
-    "ok": "#59a14f",
-    "closed": "#bab0ac",
+    "failed": "#d62728",
+    "anomalous": "#ff7f0e",
+    "missing": "#1a1a1a",
+    "ok": "#2ca02c",
+    "closed": "#c7c7c7",
 }
+SEVERITY_COLORS = {"critical": "#d62728", "warning": "#ff7f0e"}
 HEIGHT = 340
+# Visits on an axis: 0, 500, 1.5k, 2M (each label on its own; Vega's shared SI prefix wrote
+# "0k" and "0.2M").
+SI_LABELS = "datum.value == 0 ? '0' : format(datum.value, '~s')"
 # Hourly axes: the date at midnight, the hour on the 24-hour clock otherwise.
 HOURLY_LABELS = (
     "utchours(datum.value) == 0 ? utcFormat(datum.value, '%a %d %b')"
@@ -39,10 +47,13 @@ HOURLY_LABELS = (
 )
 
 
-def color_scale(domain: Sequence[str]) -> alt.Scale:
-    """A fixed colour per name, in the order given (all stores, so colours never move)."""
+def color_scale(domain: Sequence[str], shown: Sequence[str] | None = None) -> alt.Scale:
+    """A fixed colour per name of `domain` (all stores, so colours never move); the scale
+    holds only the names `shown` (drawn), so that the legend lists exactly what is drawn."""
     domain = list(domain)
-    return alt.Scale(domain=domain, range=[PALETTE[i % len(PALETTE)] for i in range(len(domain))])
+    colors = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(domain)}
+    keep = domain if shown is None else [n for n in domain if n in set(shown)]
+    return alt.Scale(domain=keep, range=[colors[n] for n in keep] or [PALETTE[0]])
 
 
 def _time_x(field: str, hourly: bool, title: str | None = None) -> alt.X:
@@ -72,23 +83,51 @@ def series_lines(
     scale: alt.Scale,
     hourly: bool,
     tooltip: Sequence[alt.Tooltip],
-) -> alt.Chart:
-    """One line per colour group over local time; click the legend to highlight one."""
+    weekly: bool = False,
+    extra: Sequence[alt.Chart] = (),
+) -> alt.LayerChart:
+    """One line per colour group over local time; click the legend to highlight one.
+
+    The tooltip is that of the point nearest the pointer (a highlighted dot), not only of a
+    line under it. Weekly series mark partial weeks (a hollow dot).
+    """
     pick = alt.selection_point(fields=[color], bind="legend")
-    return (
-        alt.Chart(df)
-        .mark_line(interpolate="linear", strokeWidth=1.6 if hourly else 2.0)
+    nearest = alt.selection_point(
+        nearest=True, on="pointerover", clear="pointerout", empty=False, name="nearest"
+    )
+    title = "week (Monday, local)" if weekly else ("local time" if hourly else "local date")
+    base = alt.Chart(df).encode(
+        x=_time_x("period_local", hourly, title),
+        y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(labelExpr=SI_LABELS)),
+        color=alt.Color(f"{color}:N", title=color_title, scale=scale),
+    )
+    lines = (
+        base.mark_line(interpolate="linear", strokeWidth=1.6 if hourly else 2.0)
+        .encode(opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)))
+        .add_params(pick)
+    )
+    dots = (
+        base.mark_point(filled=True, size=70)
         .encode(
-            x=_time_x("period_local", hourly, "local time" if hourly else "local date"),
-            y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format="~s")),
-            color=alt.Color(f"{color}:N", title=color_title, scale=scale),
-            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
+            opacity=alt.condition(nearest, alt.value(1.0), alt.value(0.0)),
             tooltip=list(tooltip),
         )
-        .add_params(pick)
-        .properties(height=HEIGHT)
-        .interactive(bind_y=False)
+        .add_params(nearest)
     )
+    layers = [lines, dots]
+    if weekly:
+        layers.append(
+            base.mark_point(size=45, strokeWidth=1.6).encode(
+                fill=alt.condition(
+                    "datum.is_partial", alt.value("white"), alt.Color(f"{color}:N", scale=scale)
+                ),
+                tooltip=list(tooltip),
+            )
+        )
+    # Extra layers (status marks) join this one layer: a layer nested in a layer with these
+    # selections never finishes drawing in the browser.
+    layers += list(extra)
+    return alt.layer(*layers).properties(height=HEIGHT).interactive(bind_y=False)
 
 
 def status_points(df: pd.DataFrame, *, y: str) -> alt.Chart:
@@ -130,7 +169,7 @@ def weekly_trend(df: pd.DataFrame, scale: alt.Scale, y_title: str) -> alt.Chart:
         .mark_line(strokeWidth=1.6)
         .encode(
             x=alt.X("week_start:T", title="week", scale=alt.Scale(type="utc")),
-            y=alt.Y("visits:Q", title=y_title, axis=alt.Axis(format="~s")),
+            y=alt.Y("visits:Q", title=y_title, axis=alt.Axis(labelExpr=SI_LABELS)),
             color=alt.Color("store:N", title="store", scale=scale),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
             tooltip=[
@@ -174,15 +213,30 @@ def wow_bars(df: pd.DataFrame, scale: alt.Scale) -> alt.Chart:
     return (bars + labels + rule).properties(height=alt.Step(16))
 
 
-def trend_with_ma(df: pd.DataFrame, color: str, hourly: bool) -> alt.LayerChart:
-    """One store's clean visits (points) and their 4-week same-weekday average (line).
+def day_ticks(periods: pd.Series, max_ticks: int = 10) -> list[str]:
+    """Axis ticks on the days drawn (every n-th when there are many), as ISO UTC strings
+    (the form Vega-Lite draws on a UTC scale in Streamlit; numbers lose their labels)."""
+    days = sorted(pd.to_datetime(periods).drop_duplicates())
+    step = max(1, -(-len(days) // max_ticks))
+    return [d.strftime("%Y-%m-%dT%H:%M:%SZ") for d in days[::step]]
 
-    The scale fits the store's own range (not from zero), so that its trend reads clearly.
-    """
-    x = _time_x("period_local", hourly, None)
+
+def trend_with_ma(
+    df: pd.DataFrame, scale: alt.Scale, ticks: list[str] | None, order: Sequence[str]
+) -> alt.FacetChart:
+    """Each store's clean visits (points) and their 4-week same-weekday average (line), one
+    small chart per store (a facet: one view to draw, however many stores), each with its own
+    y axis, every one starting at zero so that a change of a few percent looks like one.
+    With `ticks`, the x axes mark only those days (the chosen weekday)."""
+    axis = (
+        alt.Axis(values=ticks, format="%a %d %b", labelOverlap=True)
+        if ticks
+        else alt.Axis(format="%d %b", labelOverlap=True)
+    )
+    x = alt.X("period_local:T", title=None, scale=alt.Scale(type="utc"), axis=axis)
     tooltip = [
         alt.Tooltip("store:N"),
-        alt.Tooltip("when:N", title="local time" if hourly else "local date"),
+        alt.Tooltip("when:N", title="local date"),
         alt.Tooltip("visits_clean:Q", title="clean visits", format=",.0f"),
         alt.Tooltip("visits_clean_ma_4w:Q", title="4-week average", format=",.0f"),
         alt.Tooltip("n_ma_4w_points:Q", title="days in the average"),
@@ -192,20 +246,50 @@ def trend_with_ma(df: pd.DataFrame, color: str, hourly: bool) -> alt.LayerChart:
     y = alt.Y(
         "visits_clean:Q",
         title="clean visits",
-        scale=alt.Scale(zero=False, nice=True),
-        axis=alt.Axis(format="~s", tickCount=4),
+        scale=alt.Scale(zero=True, nice=True),
+        axis=alt.Axis(labelExpr=SI_LABELS, tickCount=4),
+    )
+    color = alt.Color("store:N", scale=scale, legend=None)
+    nearest = alt.selection_point(
+        nearest=True, on="pointerover", clear="pointerout", empty=False, name="nearest"
     )
     points = (
-        alt.Chart(df)
-        .mark_point(filled=True, size=40, opacity=0.75, color=color)
-        .encode(x=x, y=y, tooltip=tooltip)
+        alt.Chart()
+        .mark_point(filled=True, opacity=0.75)
+        .encode(
+            x=x,
+            y=y,
+            color=color,
+            size=alt.condition(nearest, alt.value(120), alt.value(40)),
+            tooltip=tooltip,
+        )
+        .add_params(nearest)
     )
     line = (
-        alt.Chart(df)
-        .mark_line(strokeWidth=2.4, color=color)
-        .encode(x=x, y=alt.Y("visits_clean_ma_4w:Q"), tooltip=tooltip)
+        alt.Chart()
+        .mark_line(strokeWidth=2.4)
+        .encode(x=x, y=alt.Y("visits_clean_ma_4w:Q"), color=color)
     )
-    return alt.layer(line, points).properties(height=150)
+    return (
+        alt.layer(line, points, data=df)
+        .properties(height=150, width=340)
+        .facet(
+            facet=alt.Facet("store:N", title=None, sort=list(order)),
+            columns=2,
+        )
+        .resolve_scale(y="independent")
+    )
+
+
+def window_change(df: pd.DataFrame) -> tuple[float | None, int]:
+    """The change of the 4-week average from the first to the last day of the window, in %,
+    and the whole weeks between them."""
+    ma = df.dropna(subset=["visits_clean_ma_4w"]).sort_values("period_local")
+    if len(ma) < 2 or ma["visits_clean_ma_4w"].iloc[0] == 0:
+        return None, 0
+    first, last = ma["visits_clean_ma_4w"].iloc[0], ma["visits_clean_ma_4w"].iloc[-1]
+    days = (ma["period_local"].iloc[-1] - ma["period_local"].iloc[0]).days
+    return 100.0 * (last - first) / first, round(days / 7)
 
 
 def color_of(scale: alt.Scale, name: str) -> str:
@@ -215,25 +299,39 @@ def color_of(scale: alt.Scale, name: str) -> str:
 
 
 def pct_lines(
-    df: pd.DataFrame, *, y: str, y_title: str, scale: alt.Scale, hourly: bool
-) -> alt.Chart:
-    """A percentage per store over time with the zero line."""
-    lines = (
-        alt.Chart(df)
-        .mark_line(point=alt.OverlayMarkDef(size=28), strokeWidth=1.6)
+    df: pd.DataFrame,
+    *,
+    y: str,
+    y_title: str,
+    scale: alt.Scale,
+    hourly: bool,
+    ticks: list[str] | None = None,
+) -> alt.LayerChart:
+    """A percentage per store over time with the zero line; tooltip of the nearest point."""
+    axis = alt.Axis(values=ticks, format="%a %d %b", labelOverlap=True) if ticks else alt.Axis()
+    nearest = alt.selection_point(
+        nearest=True, on="pointerover", clear="pointerout", empty=False, name="nearest"
+    )
+    base = alt.Chart(df).encode(
+        x=alt.X("period_local:T", title="local date", scale=alt.Scale(type="utc"), axis=axis),
+        y=alt.Y(f"{y}:Q", title=y_title),
+        color=alt.Color("store:N", title="store", scale=scale),
+    )
+    lines = base.mark_line(point=alt.OverlayMarkDef(size=28), strokeWidth=1.6)
+    dots = (
+        base.mark_point(filled=True, size=90)
         .encode(
-            x=_time_x("period_local", hourly, "local date"),
-            y=alt.Y(f"{y}:Q", title=y_title),
-            color=alt.Color("store:N", title="store", scale=scale),
+            opacity=alt.condition(nearest, alt.value(1.0), alt.value(0.0)),
             tooltip=[
                 alt.Tooltip("store:N"),
                 alt.Tooltip("when:N", title="local date"),
                 alt.Tooltip(f"{y}:Q", title=y_title, format="+.1f"),
             ],
         )
+        .add_params(nearest)
     )
     rule = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#666").encode(y="y:Q")
-    return (rule + lines).properties(height=260)
+    return alt.layer(rule, lines, dots).properties(height=260)
 
 
 def bad_hours_bars(df: pd.DataFrame, grain: str) -> alt.Chart:

@@ -18,8 +18,10 @@ import pandas as pd
 Query = Callable[[str, Sequence[object]], pd.DataFrame]
 
 MEASURES = {"clean": "visits_clean", "raw": "visits_raw"}
-RESOLUTIONS = ("daily", "hourly")
+RESOLUTIONS = ("daily", "weekly", "hourly")
 HOURLY_MAX_DAYS = 92
+# A chain with more stores than this is shown grouped, with the biggest movers by default.
+LARGE_CHAIN = 8
 ISO_WEEKDAYS = {1: "Monday", 2: "Tuesday", 3: "Wednesday", 4: "Thursday", 5: "Friday"}
 ISO_WEEKDAYS |= {6: "Saturday", 7: "Sunday"}
 HOUR_COUNTS = ("n_ok_hours", "n_failed_hours", "n_anomalous_hours", "n_missing_hours")
@@ -70,6 +72,21 @@ class Catalog:
     def store_names(self) -> dict[str, str]:
         return dict(zip(self.stores["store_id"], self.stores["store_name"], strict=True))
 
+    @property
+    def is_large(self) -> bool:
+        """More stores than fit one chart: pickers add the country, defaults pick movers."""
+        return len(self.stores) > LARGE_CHAIN
+
+    def store_labels(self) -> dict[str, str]:
+        """The pickers' labels: the name, plus city and country in a large chain (searchable)."""
+        if not self.is_large:
+            return self.store_names()
+        out = {}
+        for row in self.stores.itertuples():
+            where = row.country if row.city in row.store_name else f"{row.city}, {row.country}"
+            out[row.store_id] = f"{row.store_name} · {where}"
+        return out
+
     def sensor_labels(self) -> dict[str, str]:
         return dict(zip(self.sensors["sensor_key"], self.sensors["sensor_label"], strict=True))
 
@@ -84,10 +101,32 @@ def catalog(q: Query) -> Catalog:
     left out: there is nothing to show for them.
     """
     stores = q(
-        "select s.store_id, s.store_name, s.city, s.country, s.timezone, s.opened_on, "
-        "s.n_sensors, e.first_local_date, e.last_local_date, e.last_hour_start_local, "
-        "e.last_hour_start_utc "
-        "from dim_stores s join serving_store_extent e using (store_id) order by s.store_name",
+        """
+        with weeks as (
+            select
+                t.store_id,
+                sum(t.visits_clean) filter (
+                    where t.local_date >= date_trunc('week', e.last_local_date)::date - 7
+                    and t.local_date < date_trunc('week', e.last_local_date)::date
+                ) as last_week,
+                sum(t.visits_clean) filter (
+                    where t.local_date >= date_trunc('week', e.last_local_date)::date - 14
+                    and t.local_date < date_trunc('week', e.last_local_date)::date - 7
+                ) as week_before
+            from fct_store_traffic_daily t
+            join serving_store_extent e using (store_id)
+            where t.local_date >= date_trunc('week', e.last_local_date)::date - 14
+            group by all
+        )
+        select s.store_id, s.store_name, s.city, s.country, s.timezone, s.opened_on,
+            s.n_sensors, s.open_hour_local, s.close_hour_local, e.first_local_date,
+            e.last_local_date, e.last_hour_start_local, e.last_hour_start_utc,
+            100.0 * (w.last_week - w.week_before) / nullif(w.week_before, 0) as last_week_pct
+        from dim_stores s
+        join serving_store_extent e using (store_id)
+        left join weeks w using (store_id)
+        order by s.country, s.city, s.store_name
+        """,
         (),
     )
     sensors = q(
@@ -96,7 +135,7 @@ def catalog(q: Query) -> Catalog:
         "s.store_name || ' · ' || d.sensor_name as sensor_label "
         "from dim_sensors d join dim_stores s using (store_id) "
         "join serving_store_extent e using (store_id) "
-        "order by s.store_name, d.sensor_id",
+        "order by s.country, s.city, s.store_name, d.sensor_id",
         (),
     )
     info = q("select * from serving_info", ())
@@ -226,28 +265,65 @@ def clamp_hourly(start: date, end: date) -> tuple[date, bool]:
     return (earliest, True) if start < earliest else (start, False)
 
 
+# A week of a weekly series: ISO week (Monday to Sunday) of the store-local dates. It is
+# partial when the range or the data holds fewer than 7 of its days, or it holds the store's
+# latest day while that day is still in progress.
+_WEEK_PARTIAL = """
+    count(*) < 7 or bool_or(
+        t.local_date = e.last_local_date
+        and e.last_hour_start_local < e.last_local_date::timestamp + interval 23 hour
+    )"""
+
+
 def store_series(
     q: Query, stores: Sequence[str], start: date, end: date, resolution: str
 ) -> pd.DataFrame:
-    """Visits (raw and clean) and quality per store at daily or hourly resolution."""
+    """Visits (raw and clean) and quality per store at daily, weekly or hourly resolution.
+
+    `is_open` says whether the period had open hours (averages count only those); weekly
+    rows add `n_days` and `is_partial`.
+    """
     if resolution == "daily":
         sql = f"""
             select store_id, local_date::timestamp as period_local, visits_raw, visits_clean,
-                {_STORE_QUALITY}
+                n_open_hours > 0 as is_open, {_STORE_QUALITY}
             from fct_store_traffic_daily
             where store_id in {_in(stores)} and local_date between ? and ?
             order by store_id, local_date
         """
+    elif resolution == "weekly":
+        sql = f"""
+            select
+                t.store_id,
+                date_trunc('week', t.local_date)::timestamp as period_local,
+                sum(t.visits_raw) as visits_raw,
+                sum(t.visits_clean) as visits_clean,
+                sum(t.n_open_hours) > 0 as is_open,
+                sum(t.n_ok_hours) as n_ok_hours,
+                sum(t.n_failed_hours) as n_failed_hours,
+                sum(t.n_anomalous_hours) as n_anomalous_hours,
+                sum(t.n_missing_hours) as n_missing_hours,
+                100.0 * sum(t.n_ok_hours) / nullif(sum(t.n_open_sensor_hours), 0)
+                    as data_quality_pct,
+                sum(t.n_open_sensor_hours) as n_open_sensor_hours,
+                count(*) as n_days,
+                {_WEEK_PARTIAL} as is_partial
+            from fct_store_traffic_daily t
+            join serving_store_extent e using (store_id)
+            where t.store_id in {_in(stores)} and t.local_date between ? and ?
+            group by all
+            order by t.store_id, period_local
+        """
     elif resolution == "hourly":
         sql = f"""
             select store_id, hour_start_local as period_local, hour_start_utc, visits_raw,
-                visits_clean, {_STORE_QUALITY}
+                visits_clean, is_open_hour as is_open, {_STORE_QUALITY}
             from fct_store_traffic_hourly
             where store_id in {_in(stores)} and local_date between ? and ?
             order by store_id, hour_start_utc
         """
     else:
-        raise ValueError(f"unknown resolution {resolution!r}; use daily or hourly")
+        raise ValueError(f"unknown resolution {resolution!r}; use daily, weekly or hourly")
     return q(sql, [*stores, start, end])
 
 
@@ -270,26 +346,51 @@ def _sensor_filter(sensors: Sequence[str]) -> tuple[str, list[object]]:
 def sensor_series(
     q: Query, sensors: Sequence[str], start: date, end: date, resolution: str
 ) -> pd.DataFrame:
-    """Visits and quality per sensor at daily or hourly resolution (hourly adds the status)."""
+    """Visits and quality per sensor at daily, weekly or hourly resolution (hourly adds the
+    status; weekly `n_days` and `is_partial`)."""
     where, params = _sensor_filter(sensors)
     if resolution == "daily":
         sql = f"""
             select store_id, sensor_id, local_date::timestamp as period_local, visits_raw,
-                visits_clean, {_SENSOR_QUALITY}
+                visits_clean, n_open_hours > 0 as is_open, {_SENSOR_QUALITY}
             from fct_sensor_traffic_daily
             where {where} and local_date between ? and ?
             order by store_id, sensor_id, local_date
         """
+    elif resolution == "weekly":
+        sql = f"""
+            select
+                t.store_id,
+                t.sensor_id,
+                date_trunc('week', t.local_date)::timestamp as period_local,
+                sum(t.visits_raw) as visits_raw,
+                sum(t.visits_clean) as visits_clean,
+                sum(t.n_open_hours) > 0 as is_open,
+                sum(t.n_ok_hours) as n_ok_hours,
+                sum(t.n_failed_hours) as n_failed_hours,
+                sum(t.n_anomalous_hours) as n_anomalous_hours,
+                sum(t.n_missing_hours) as n_missing_hours,
+                100.0 * sum(t.n_ok_hours) / nullif(sum(t.n_open_hours), 0) as data_quality_pct,
+                sum(t.n_open_hours) as n_open_sensor_hours,
+                count(*) as n_days,
+                {_WEEK_PARTIAL} as is_partial
+            from fct_sensor_traffic_daily t
+            join serving_store_extent e using (store_id)
+            where {where} and t.local_date between ? and ?
+            group by all
+            order by t.store_id, t.sensor_id, period_local
+        """
     elif resolution == "hourly":
         sql = f"""
             select store_id, sensor_id, hour_start_local as period_local, hour_start_utc,
-                is_open_hour, status, visits_raw, visits_expected, visits_clean
+                is_open_hour, is_open_hour as is_open, status, visits_raw, visits_expected,
+                visits_clean
             from fct_sensor_traffic_hourly
             where {where} and local_date between ? and ?
             order by store_id, sensor_id, hour_start_utc
         """
     else:
-        raise ValueError(f"unknown resolution {resolution!r}; use daily or hourly")
+        raise ValueError(f"unknown resolution {resolution!r}; use daily, weekly or hourly")
     return q(sql, [*params, start, end])
 
 
@@ -366,19 +467,26 @@ def quality_over_time(
 
 
 def quality_by_sensor(q: Query, stores: Sequence[str], start: date, end: date) -> pd.DataFrame:
-    """Per sensor over the range: ok, failed, anomalous and missing hours, the quality share."""
+    """Per sensor over the range: ok, failed, anomalous and missing open hours, the quality
+    share, and how much of its clean traffic was estimated (the expected value put in the
+    failed, anomalous and missing open hours), worst quality first."""
     return q(
         f"""
         select
             store_id,
             sensor_id,
-            sum(n_ok_hours) as n_ok_hours,
-            sum(n_failed_hours) as n_failed_hours,
-            sum(n_anomalous_hours) as n_anomalous_hours,
-            sum(n_missing_hours) as n_missing_hours,
-            sum(n_open_hours) as n_open_sensor_hours,
-            100.0 * sum(n_ok_hours) / nullif(sum(n_open_hours), 0) as data_quality_pct
-        from fct_sensor_traffic_daily
+            count(*) filter (where is_open_hour and status = 'ok') as n_ok_hours,
+            count(*) filter (where is_open_hour and status = 'failed') as n_failed_hours,
+            count(*) filter (where is_open_hour and status = 'anomalous') as n_anomalous_hours,
+            count(*) filter (where is_open_hour and status = 'missing') as n_missing_hours,
+            count(*) filter (where is_open_hour) as n_open_sensor_hours,
+            100.0 * count(*) filter (where is_open_hour and status = 'ok')
+                / nullif(count(*) filter (where is_open_hour), 0) as data_quality_pct,
+            coalesce(sum(visits_clean), 0) as visits_clean,
+            coalesce(sum(visits_clean) filter (
+                where is_open_hour and status in ('failed', 'anomalous', 'missing')
+            ), 0) as visits_estimated
+        from fct_sensor_traffic_hourly
         where store_id in {_in(stores)} and local_date between ? and ?
         group by all
         order by data_quality_pct nulls last, store_id, sensor_id

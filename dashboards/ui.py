@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -64,11 +65,11 @@ def when(ts: object, fmt: str = "%a %d %b %Y %H:%M") -> str:
     return "unknown" if ts is None or pd.isna(ts) else pd.Timestamp(ts).strftime(fmt)
 
 
-def table(df: pd.DataFrame, **kwargs: object) -> None:
-    """st.dataframe without the index, with a dash for empty cells."""
+def table(df: pd.DataFrame, **kwargs: object) -> object:
+    """st.dataframe without the index, with a dash for empty cells (sortable by its headers)."""
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("placeholder", "–")
-    st.dataframe(df, **kwargs)
+    return st.dataframe(df, **kwargs)
 
 
 def hourly_cut_notice(start: date, end: date) -> None:
@@ -78,3 +79,19 @@ def hourly_cut_notice(start: date, end: date) -> None:
         f"{start:%d %b %Y} to {end:%d %b %Y}. Narrow the dates or switch to daily.",
         icon=":material/info:",
     )
+
+
+def whole(values: pd.Series | float) -> pd.Series | float:
+    """Visits as shown everywhere: whole numbers, halves rounded up (123,072.5 -> 123,073).
+
+    Pages round their figures with this once, before charts, tooltips and tables, so that a
+    tooltip and a table never disagree by one (pandas rounds halves to even, d3 up).
+    """
+    if isinstance(values, pd.Series):
+        return np.floor(values.astype("float64") + 0.5)
+    return None if values is None or pd.isna(values) else float(np.floor(values + 0.5))
+
+
+def notice(text: str) -> None:
+    """A visible note about the link: which value was not understood, what is shown instead."""
+    st.warning(text, icon=":material/link_off:")

@@ -3,28 +3,10 @@
 from __future__ import annotations
 
 import altair as alt
-import pandas as pd
 import streamlit as st
 
 from dashboards import charts, context, controls, explain, page_data, queries, ui
-
-
-def summary(df: pd.DataFrame, column: str, hourly: bool) -> pd.DataFrame:
-    """Per store over the shown range: total, mean per period, the busiest period, quality."""
-    grouped = df.groupby("store", sort=False)
-    busiest = df.loc[df[column].fillna(-1).groupby(df["store"], sort=False).idxmax()]
-    out = pd.DataFrame(
-        {
-            "total": grouped[column].sum().round(),
-            "mean": grouped[column].mean().round(),
-            "busiest": busiest.set_index("store")["when"],
-            "peak": grouped[column].max().round(),
-            "data_quality_pct": 100
-            * grouped["n_ok_hours"].sum()
-            / grouped["n_open_sensor_hours"].sum().replace(0, float("nan")),
-        }
-    ).reset_index()
-    return out.rename(columns={"mean": f"mean per {'hour' if hourly else 'day'}"})
+from dashboards.series import AVERAGED, UNITS, prepare, series_tooltip, summary, summary_config
 
 
 def main() -> None:
@@ -38,6 +20,7 @@ def main() -> None:
     ui.require(chosen, "store")
 
     hourly = resolution == "hourly"
+    weekly = resolution == "weekly"
     sel = page_data.default_selection(
         cat, stores=tuple(chosen), start=start, end=end, resolution=resolution, measure=measure
     )
@@ -45,10 +28,16 @@ def main() -> None:
     if cut:
         ui.hourly_cut_notice(start, end)
     column = queries.MEASURES[measure]
-    unit = "hour" if hourly else "day"
+    unit = UNITS[resolution]
     st.caption(
         f"{measure.capitalize()} visits per {unit}, store-local time, {start:%d %b %Y} to "
         f"{end:%d %b %Y}."
+        + (
+            " Weeks are ISO weeks (Monday to Sunday); a hollow dot marks a partial week "
+            "(cut by the dates, or still in progress)."
+            if weekly
+            else ""
+        )
     )
 
     df = page_data.stores(q, cat, sel)["series"]
@@ -56,51 +45,49 @@ def main() -> None:
         st.info("No traffic in this range for these stores.", icon=":material/info:")
         st.stop()
     df["store"] = df["store_id"].map(names)
-    df = charts.with_when(df, hourly)
+    df = prepare(df, resolution)
     chart = charts.series_lines(
         df,
         y=column,
         y_title=f"{measure} visits per {unit}",
         color="store",
         color_title="store",
-        scale=charts.color_scale(cat.stores["store_name"]),
+        scale=charts.color_scale(cat.stores["store_name"], shown=df["store"].unique()),
         hourly=hourly,
+        weekly=weekly,
         tooltip=[
-            alt.Tooltip("store:N"),
-            alt.Tooltip("when:N", title="local time" if hourly else "local date"),
-            alt.Tooltip("visits_clean:Q", title="clean visits", format=",.0f"),
-            alt.Tooltip("visits_raw:Q", title="raw visits", format=",.0f"),
+            *series_tooltip("store", resolution),
             alt.Tooltip("data_quality_pct:Q", title="data quality %", format=".1f"),
         ],
     )
     st.altair_chart(chart, width="stretch")
 
     st.subheader("Summary")
-    ui.table(
-        summary(df, column, hourly),
-        column_config={
-            "store": "Store",
-            "total": st.column_config.NumberColumn(f"Total {measure} visits", format="localized"),
-            f"mean per {unit}": st.column_config.NumberColumn(
-                f"Mean per {unit}", format="localized"
-            ),
-            "busiest": f"Busiest {unit}",
-            "peak": st.column_config.NumberColumn("Visits then", format="localized"),
-            "data_quality_pct": st.column_config.ProgressColumn(
-                "Data quality", format="%.1f %%", min_value=0, max_value=100, help=explain.QUALITY
-            ),
-        },
+    st.caption(
+        f"Totals count every {unit}; the mean and the busiest {unit} count "
+        f"{AVERAGED[resolution]}s only"
+        + (
+            " (closed hours and closed days are left out)."
+            if not weekly
+            else " (Monday to Sunday, open; partial weeks are left out)."
+        )
     )
+    order = [n for n in cat.stores["store_name"] if n in set(df["store"])]  # country, city
+    table = summary(df, column, resolution).set_index("store").reindex(order).reset_index()
+    ui.table(table, column_config=summary_config(measure, resolution))
+    period = {"hourly": "local_time", "daily": "local_date", "weekly": "week_start_local"}
+    extra = ["n_days", "is_partial"] if weekly else []
     shown = df[
         [
             "store",
             "period_local",
+            *extra,
             "visits_raw",
             "visits_clean",
             "data_quality_pct",
             *queries.HOUR_COUNTS,
         ]
-    ].rename(columns={"period_local": "local_time" if hourly else "local_date"})
+    ].rename(columns={"period_local": period[resolution]})
     with st.expander(f"The data ({len(shown):,} rows)"):
         ui.table(shown, height=300)
     ui.download(shown, f"stores_{resolution}_{start}_{end}")

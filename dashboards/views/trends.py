@@ -31,25 +31,32 @@ def main() -> None:
         st.info("No days in this range for this choice.", icon=":material/info:")
         st.stop()
     df["store"] = df["store_id"].map(names)
+    df["visits_clean"] = ui.whole(df["visits_clean"])
+    df["visits_clean_ma_4w"] = ui.whole(df["visits_clean_ma_4w"])
     df = charts.with_when(df, hour is not None)
-    scale = charts.color_scale(cat.stores["store_name"])
+    scale = charts.color_scale(cat.stores["store_name"], shown=df["store"].unique())
+    # Ticks only on the chosen weekday (the days drawn); every day: the axis's own ticks.
+    ticks = charts.day_ticks(df["period_local"]) if weekday else None
 
     st.subheader("Visits and their 4-week same-weekday average")
     st.caption(
         "Points: clean visits of each day. Line: the 4-week same-weekday average. Each store "
-        "has its own scale."
+        "has its own chart; every axis starts at zero. The change is that of the 4-week "
+        "average from the first to the last day shown."
     )
-    stores_shown = [s for s in scale.domain if s in set(df["store"])]
-    for row in range(0, len(stores_shown), 2):
-        for col, store in zip(st.columns(2), stores_shown[row : row + 2], strict=False):
-            with col:
-                st.markdown(f"**{store}**")
-                st.altair_chart(
-                    charts.trend_with_ma(
-                        df[df["store"] == store], charts.color_of(scale, store), hourly=False
-                    ),
-                    width="stretch",
-                )
+    stores_shown = list(scale.domain)
+    stated = []
+    for store in stores_shown:
+        change, weeks = charts.window_change(df[df["store"] == store])
+        stated.append(
+            f"**{store}**: {change:+.1f} % over {weeks} week{'s' if weeks != 1 else ''}"
+            if change is not None
+            else f"**{store}**: no change to state (too few days with an average)"
+        )
+    for column, lines in zip(st.columns(2), (stated[0::2], stated[1::2]), strict=True):
+        for line in lines:
+            column.markdown(line)
+    st.altair_chart(charts.trend_with_ma(df, scale, ticks, stores_shown), width="content")
 
     left, right = st.columns(2, gap="large")
     with left:
@@ -66,7 +73,12 @@ def main() -> None:
         y = "visits_clean_wow_pct" if of == "visits" else "ma_4w_wow_pct"
         st.altair_chart(
             charts.pct_lines(
-                df, y=y, y_title="change vs a week before (%)", scale=scale, hourly=False
+                df,
+                y=y,
+                y_title="change vs a week before (%)",
+                scale=scale,
+                hourly=False,
+                ticks=ticks,
             ),
             width="stretch",
         )
@@ -80,6 +92,7 @@ def main() -> None:
                 y_title="vs the 4-week average (%)",
                 scale=scale,
                 hourly=False,
+                ticks=ticks,
             ),
             width="stretch",
         )

@@ -7,6 +7,7 @@ here independently with pandas.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -28,6 +29,7 @@ TITLES = {
     "views/sensors.py": "Sensors",
     "views/trends.py": "Weekday trends",
     "views/quality.py": "Data quality",
+    "views/alerts.py": "Alerts",
 }
 
 
@@ -71,19 +73,8 @@ def metric(at: AppTest, label_start: str):
     return found[0]
 
 
-@pytest.fixture(scope="module")
-def marts(small_warehouse) -> dict[str, pd.DataFrame]:
-    with small_warehouse.connect() as con:
-        return {
-            name: con.execute(f"select * from {name}").df()
-            for name in (
-                "fct_store_traffic_hourly",
-                "fct_store_traffic_daily",
-                "fct_sensor_traffic_daily",
-                "fct_sensor_traffic_hourly",
-                "dim_sensors",
-            )
-        }
+def half_up(x: float) -> float:
+    return float(math.floor(x + 0.5))
 
 
 def default_range(marts: dict[str, pd.DataFrame]) -> tuple[date, date]:
@@ -115,17 +106,21 @@ def test_overview_compares_the_weeks_as_the_marts_say(
         as_of = hours.hour_start_local.max()
         monday = as_of.normalize() - pd.Timedelta(days=as_of.weekday())
         t = hours.hour_start_local
+        # Every figure is shown in whole visits, halves up, per store before any sum.
         expected[store_id] = (
-            hours.visits_clean[(t >= monday - pd.Timedelta(days=7)) & (t < monday)].sum(),
-            hours.visits_clean[
-                (t >= monday - pd.Timedelta(days=14)) & (t < monday - pd.Timedelta(days=7))
-            ].sum(),
+            half_up(hours.visits_clean[(t >= monday - pd.Timedelta(days=7)) & (t < monday)].sum()),
+            half_up(
+                hours.visits_clean[
+                    (t >= monday - pd.Timedelta(days=14)) & (t < monday - pd.Timedelta(days=7))
+                ].sum()
+            ),
         )
     week = sum(v[0] for v in expected.values())
     before = sum(v[1] for v in expected.values())
     shown = metric(at, "Last full week")
     assert shown.value == f"{week:,.0f}"
-    assert shown.delta == f"{100 * (week - before) / before:+.1f} %"
+    # The change, and the week before as a figure.
+    assert shown.delta == f"{100 * (week - before) / before:+.1f} % from {before:,.0f}"
     table = at.dataframe[0].value.set_index("store")
     assert table.loc["London", "full_week"] == pytest.approx(expected["london"][0])
     assert table.loc["Madrid", "full_week_wow_pct"] == pytest.approx(
@@ -170,7 +165,12 @@ def test_store_explorer_follows_the_controls(
     ]
     assert set(hourly.store) == {"Madrid"} and len(hourly) == len(mart)
     assert hourly.visits_raw.sum() == mart.visits_raw.sum()
-    line = next(s for s in chart_specs(at) if "layer" not in s and s.get("mark", {}))
+    line = next(
+        layer
+        for spec in chart_specs(at)
+        for layer in spec.get("layer", [spec])
+        if layer.get("mark", {}).get("type") == "line"
+    )
     assert line["encoding"]["y"]["field"] == "visits_raw"
     assert "Raw visits per hour" in at.caption[0].value
     # The table under the chart, which the CSV button downloads, is what the chart shows.
@@ -233,7 +233,8 @@ def test_sensor_explorer_compares_sensors_of_two_stores(
         & (mart.local_date <= pd.Timestamp(end))
     ]
     assert len(series) == len(mart)
-    assert series.visits_clean.sum() == pytest.approx(mart.visits_clean.sum())
+    # Each hour in whole visits, halves up, as every figure of the dashboard.
+    assert series.visits_clean.sum() == (mart.visits_clean + 0.5).apply(math.floor).sum()
     # The hours cleaning replaced are marked, with their status.
     marks = min(frames, key=len)
     bad = mart[mart.status.isin(["failed", "anomalous", "missing"]) & mart.is_open_hour]
@@ -265,8 +266,14 @@ def test_weekday_trends_show_the_marts_measures(
         on=["store", "local_date"],
         suffixes=("", "_mart"),
     )
-    for column in ("visits_clean_ma_4w", "visits_clean_wow_pct", "deviation_from_ma_4w_pct"):
+    for column in ("visits_clean_wow_pct", "deviation_from_ma_4w_pct"):
         pd.testing.assert_series_equal(merged[column], merged[f"{column}_mart"], check_names=False)
+    # Visits in whole numbers, halves up, as everywhere on the dashboard.
+    pd.testing.assert_series_equal(
+        merged["visits_clean_ma_4w"],
+        merged["visits_clean_ma_4w_mart"].apply(half_up),
+        check_names=False,
+    )
     # One local hour of the day: the hourly marts' measures at that hour.
     at.selectbox(key="hour").set_value("12")
     rerun(at)

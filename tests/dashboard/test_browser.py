@@ -41,6 +41,7 @@ TITLES = {
     "sensors": "Sensors",
     "trends": "Weekday trends",
     "quality": "Data quality",
+    "alerts": "Alerts",
 }
 # Streamlit marks its app with the script's state; lazily loaded elements (charts, tables)
 # show a skeleton until their code has arrived.
@@ -99,6 +100,15 @@ def first_caption(page: Page) -> Locator:
 
 def caption(page: Page) -> str:
     return first_caption(page).inner_text()
+
+
+def overview_caption(page: Page) -> str:
+    """The overview's caption of its traffic figures ("... data up to ...")."""
+    return (
+        page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]')
+        .filter(has_text="data up to")
+        .first.inner_text()
+    )
 
 
 def test_every_page_renders_in_chromium(browser: Browser, dashboard: str) -> None:
@@ -199,7 +209,7 @@ def test_load_and_build_run_while_the_dashboard_is_open(
         page = new_page(browser)
         page.goto(url)
         wait_rendered(page)
-        assert "data up to Mon 07 Apr 2025" in caption(page)
+        assert "data up to Mon 07 Apr 2025" in overview_caption(page)
 
         # Load two and a half more days and build, while the page is read again and again.
         later = chain.now + timedelta(days=2, hours=15)
@@ -219,7 +229,7 @@ def test_load_and_build_run_while_the_dashboard_is_open(
             wait_rendered(page)
             assert_no_error_box(page)
             # The page shows the snapshot as published, whole, while the warehouse changes.
-            assert "data up to Mon 07 Apr 2025" in caption(page)
+            assert "data up to Mon 07 Apr 2025" in overview_caption(page)
             views += 1
         worker.join()
         assert "error" not in outcome, outcome.get("error")
@@ -237,3 +247,104 @@ def test_load_and_build_run_while_the_dashboard_is_open(
         wait_rendered(page)
         page.screenshot(path=SCREENSHOTS / "overview-after-update.png")
         page.context.close()
+
+
+def test_every_page_of_a_100_store_chain_stays_readable(browser: Browser, fleet100: Path) -> None:
+    """A 100-store snapshot: every page renders; the picker searches; the defaults fit."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with run_dashboard(fleet100) as url:
+        page = new_page(browser)
+        script_errors: list[str] = []
+        page.on("pageerror", lambda exc: script_errors.append(str(exc)))
+        for path, title in TITLES.items():
+            page.goto(f"{url}/{path}")
+            wait_rendered(page)
+            assert_no_error_box(page)
+            assert page.locator("h1").first.inner_text() == title
+            assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 1, path
+            # The default selection fits a chart: the 8 biggest movers, not 100 stores.
+            tags = page.get_by_test_id("stSidebar").locator(
+                '[data-testid="stMultiSelectTagsContainer"] [data-tag]'
+            )
+            n_tags = tags.count()
+            assert n_tags <= 8 if path == "sensors" else n_tags == 8, (path, n_tags)
+            page.screenshot(
+                path=SCREENSHOTS / f"100-stores-{path or 'overview'}.png", full_page=True
+            )
+        assert not script_errors, script_errors
+        # The store picker searches by city and country.
+        page.goto(f"{url}/stores")
+        wait_rendered(page)
+        picker = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").first
+        picker.locator("input").fill("Tokyo")
+        options = page.locator('[role="option"]')
+        expect(options.first).to_be_visible()
+        texts = [t for t in options.all_inner_texts() if not t.startswith("Select ")]
+        assert texts and all("Tokyo" in t and t.endswith("· JP") for t in texts), texts
+        page.context.close()
+
+
+def test_an_injected_incident_shows_on_the_first_screen(
+    small_warehouse, browser: Browser, tmp_path: Path
+) -> None:
+    """A door at 10 % and a silent door, injected in the simulator: after the next load and
+    build, the first screen names both, and its alert links open their detail."""
+    chain = small_warehouse.copy(tmp_path / "chain")
+    later = chain.now + timedelta(hours=16)  # Monday 7 April 2025, 17:00 in London
+    window = {"start_utc": "2025-04-07T00:00:00Z", "end_utc": "2025-04-08T00:00:00Z"}
+    incident = [
+        {"kind": "traffic", "store_id": "london", "sensor_id": 2, "factor": 0.1, **window},
+        {"kind": "outage", "store_id": "london", "sensor_id": 5, **window},
+    ]
+    built = chain.load(later, scenarios=incident).dbt_build()
+    serving = tmp_path / "serving" / "serving.duckdb"
+    _publish(built, serving)
+    with run_dashboard(serving) as url:
+        page = new_page(browser)
+        page.goto(url)
+        wait_rendered(page)
+        assert_no_error_box(page)
+        main = page.get_by_test_id("stMain")
+        # The silent door, by name, and London below its usual by raw counts (its clean
+        # visits, which fill the broken door's hours with estimates, look normal).
+        expect(main.get_by_text("London · Door 5").first).to_be_visible()
+        expect(main.get_by_text(re.compile(r"London: counted \d+\.\d % of its"))).to_be_visible()
+        expect(main.get_by_text(re.compile(r"doors far below: Door 2 \(\d+ %\)"))).to_be_visible()
+        links = main.locator('[data-testid="stPageLink"]')
+        labels = links.all_inner_texts()
+        assert any("Silent door · London · Door 5" in t for t in labels), labels
+        assert any("London · Door 2" in t for t in labels), labels
+        n_open = int(
+            main.get_by_test_id("stMetric")
+            .first.locator('[data-testid="stMetricValue"]')
+            .inner_text()
+        )
+        assert n_open == len(labels) >= 2
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / "overview-incident.png", full_page=True)
+        # An alert's link opens its detail: what fired, since when, traffic against baseline.
+        links.filter(has_text="Silent door").first.click()
+        expect(page.locator("h1")).to_have_text("Alerts")
+        expect(page.get_by_text("Silent door: London · Door 5")).to_be_visible()
+        wait_rendered(page)
+        assert_no_error_box(page)
+        assert "alert=" in page.url
+        page.screenshot(path=SCREENSHOTS / "alert-detail.png", full_page=True)
+        page.context.close()
+
+
+def test_a_line_chart_shows_the_tooltip_of_the_nearest_point(
+    browser: Browser, dashboard: str
+) -> None:
+    page = new_page(browser)
+    page.goto(f"{dashboard}/stores?stores=Madrid")
+    wait_rendered(page)
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    box = chart.bounding_box()
+    # Well below Madrid's line (its traffic sits near the top of its own axis): no mark there.
+    page.mouse.move(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.75)
+    tooltip = page.locator("#vg-tooltip-element")
+    expect(tooltip).to_be_visible()
+    expect(tooltip).to_contain_text("Madrid")
+    expect(tooltip).to_contain_text("clean visits")
+    page.context.close()

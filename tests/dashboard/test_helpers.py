@@ -57,7 +57,7 @@ def test_sensor_filter_picks_exactly_the_chosen_sensors() -> None:
 def test_unknown_measures_and_resolutions_are_refused() -> None:
     with pytest.raises(ValueError, match="unknown measure 'net'"):
         queries.weekly_trend(lambda sql, params: pd.DataFrame(), ["paris"], "net")
-    with pytest.raises(ValueError, match="unknown resolution 'weekly'"):
+    with pytest.raises(ValueError, match="unknown resolution 'monthly'"):
         queries.store_series(
-            lambda sql, params: pd.DataFrame(), ["paris"], date.today(), date.today(), "weekly"
+            lambda sql, params: pd.DataFrame(), ["paris"], date.today(), date.today(), "monthly"
         )
