@@ -1,0 +1,168 @@
+"""`python -m orchestration`: footfall on Dagster (docs/orchestration.md).
+
+Without options (`make run`): `dagster dev` on FOOTFALL_DAGSTER_HOST:FOOTFALL_DAGSTER_PORT
+(127.0.0.1:3000) with DAGSTER_HOME at FOOTFALL_DAGSTER_HOME (data/dagster): the UI, the
+daemon that runs the schedule and the failure sensor, one run at a time. Ctrl-C stops it and
+every process it started.
+
+`--once` (`make run-once`): one run of the whole graph in this process, recorded in the same
+instance (the UI shows it, with its logs), its log on stdout; exit 0 when it succeeded, 1 when
+it failed, 2 on a bad setting, 3 when a run of the pipeline is already in progress.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+from footfall import services, settings
+from orchestration import instance as footfall_instance
+
+EXIT_OK, EXIT_FAILED, EXIT_SETTING, EXIT_BUSY = 0, 1, 2, 3
+STOP_TIMEOUT_S = 30.0
+START_TIMEOUT_S = 180.0
+
+
+def dagster_executable() -> str:
+    beside = Path(sys.executable).with_name("dagster")
+    return str(beside) if beside.exists() else "dagster"
+
+
+def _raise_interrupt(signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> int:
+    """Stop `dagster dev` as Ctrl-C does (it stops its webserver, daemon and code servers);
+    terminate, then kill, if it does not end in time."""
+    for send, wait_s in (
+        (lambda: proc.send_signal(signal.SIGINT), STOP_TIMEOUT_S),
+        (proc.terminate, 10.0),
+        (proc.kill, 10.0),
+    ):
+        if proc.poll() is not None:
+            break
+        send()
+        try:
+            proc.wait(timeout=wait_s)
+        except subprocess.TimeoutExpired:
+            continue
+    return proc.wait()
+
+
+def serve(schedule: settings.ScheduleSettings) -> int:
+    """`dagster dev` in the foreground until it exits or Ctrl-C (or SIGTERM) stops it."""
+    env = footfall_instance.environment(schedule)
+    url = schedule.ui_url
+    if services.answers(f"{url}/server_info"):
+        print(f"footfall on Dagster: something already answers at {url}; stop it or set "
+              "FOOTFALL_DAGSTER_PORT", file=sys.stderr)  # fmt: skip
+        return EXIT_FAILED
+    command = [
+        dagster_executable(), "dev", "-m", "orchestration.definitions",
+        "-h", schedule.dagster_host, "-p", str(schedule.dagster_port),
+    ]  # fmt: skip
+    print(f"* starting Dagster: {' '.join(command)} (DAGSTER_HOME={env['DAGSTER_HOME']})")
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    proc = subprocess.Popen(command, cwd=settings.REPO_ROOT, env=env)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not services.answers(f"{url}/server_info"):
+            if proc.poll() is not None:
+                print(f"footfall on Dagster: dagster dev exited with {proc.returncode}",
+                      file=sys.stderr)  # fmt: skip
+                return EXIT_FAILED
+            if time.monotonic() > deadline:
+                print(f"footfall on Dagster: no UI at {url} after {START_TIMEOUT_S:.0f} s",
+                      file=sys.stderr)  # fmt: skip
+                _stop(proc)
+                return EXIT_FAILED
+            time.sleep(0.5)
+        state = "on" if schedule.enabled else "off (FOOTFALL_SCHEDULE_ENABLED=0)"
+        print(
+            f"\nfootfall on Dagster is up: the UI at {url}\n"
+            f"  schedule footfall_hourly: '{schedule.cron}' UTC, {state}\n"
+            f"  the asset graph: {url}/asset-groups, runs and their logs: {url}/runs\n"
+            "Ctrl-C stops it.\n",
+            flush=True,
+        )
+        return proc.wait()
+    except KeyboardInterrupt:
+        print("\n* stopping Dagster (webserver, daemon, code server)", flush=True)
+        code = _stop(proc)
+        print(f"* Dagster stopped (exit {code})", flush=True)
+        return EXIT_OK
+    finally:
+        if proc.poll() is None:
+            _stop(proc)
+
+
+def run_once(schedule: settings.ScheduleSettings) -> int:
+    """One run of the whole graph in this process, on the instance `make run` uses."""
+    import dagster as dg
+
+    from orchestration.definitions import build_definitions
+    from orchestration.schedules import JOB_NAME, runs_in_progress
+
+    os.environ.update(footfall_instance.environment(schedule))
+    started = time.perf_counter()
+    with dg.DagsterInstance.get() as inst:
+        busy = runs_in_progress(inst)
+        if busy:
+            print(
+                f"footfall on Dagster: run {busy[0].run_id} of {JOB_NAME} is "
+                f"{busy[0].status.value.lower()} (see {schedule.ui_url}/runs): DuckDB has one "
+                "writer, so wait for it. If nothing runs it any more (a killed `make run`), "
+                "terminate it in the UI's Runs page.",
+                file=sys.stderr,
+            )
+            return EXIT_BUSY
+        job = build_definitions().resolve_job_def(JOB_NAME)
+        result = job.execute_in_process(
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            instance=inst,
+            raise_on_error=False,
+        )
+        print(f"\nrun {result.run_id} of {JOB_NAME}:")
+        for event in result.all_events:
+            if event.event_type in (
+                dg.DagsterEventType.STEP_SUCCESS,
+                dg.DagsterEventType.STEP_FAILURE,
+            ):
+                outcome = "ok" if event.is_step_success else "FAILED"
+                duration = getattr(event.event_specific_data, "duration_ms", None)
+                took = f" in {duration / 1000:.1f} s" if duration is not None else ""
+                print(f"  step {event.step_key} {outcome}{took}")
+        status = "success" if result.success else "FAILED"
+        print(
+            f"run {result.run_id}: {status} in {time.perf_counter() - started:.1f} s; its logs "
+            f"in the UI (make run): {schedule.ui_url}/runs/{result.run_id}",
+            flush=True,
+        )
+        return EXIT_OK if result.success else EXIT_FAILED
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration",
+        description="footfall on Dagster: serve the UI, schedule and sensor (default), or run "
+        "the whole graph once.",
+    )
+    parser.add_argument(
+        "--once",
+        action="store_true",
+        help="run load, dbt build, publish and alerts once in this process and exit",
+    )
+    args = parser.parse_args(argv)
+    try:
+        schedule = settings.schedule()
+    except settings.SettingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_SETTING
+    return run_once(schedule) if args.once else serve(schedule)
