@@ -13,6 +13,7 @@ it failed, 2 on a bad setting, 3 when a run of the pipeline is already in progre
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -34,13 +35,59 @@ def dagster_executable() -> str:
     return str(beside) if beside.exists() else "dagster"
 
 
+def descendants(pid: int) -> set[int]:
+    """Every process below pid, from /proc (Linux; empty elsewhere)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """True while pid runs (a zombie, exited but not reaped, counts as ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def _end_leftovers(pids: set[int], wait_s: float = 10.0) -> None:
+    """Give the processes `dagster dev` started time to end, then terminate those left (a code
+    server ends on its own only when its heartbeat times out, 45 s later)."""
+    deadline = time.monotonic() + wait_s
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        left = [pid for pid in pids if alive(pid)]
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+        end = time.monotonic() + 5.0
+        while any(alive(pid) for pid in left) and time.monotonic() < end:
+            time.sleep(0.2)
+
+
 def _raise_interrupt(signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> int:
+def _stop(proc: subprocess.Popen[bytes], started: set[int]) -> int:
     """Stop `dagster dev` as Ctrl-C does (it stops its webserver, daemon and code servers);
-    terminate, then kill, if it does not end in time."""
+    terminate, then kill, if it does not end in time; then end whatever it left running of
+    `started`, the processes seen below it."""
+    started = started | descendants(proc.pid)
     for send, wait_s in (
         (lambda: proc.send_signal(signal.SIGINT), STOP_TIMEOUT_S),
         (proc.terminate, 10.0),
@@ -53,7 +100,9 @@ def _stop(proc: subprocess.Popen[bytes]) -> int:
             proc.wait(timeout=wait_s)
         except subprocess.TimeoutExpired:
             continue
-    return proc.wait()
+    code = proc.wait()
+    _end_leftovers(started)
+    return code
 
 
 def serve(schedule: settings.ScheduleSettings) -> int:
@@ -71,6 +120,9 @@ def serve(schedule: settings.ScheduleSettings) -> int:
     print(f"* starting Dagster: {' '.join(command)} (DAGSTER_HOME={env['DAGSTER_HOME']})")
     signal.signal(signal.SIGTERM, _raise_interrupt)
     proc = subprocess.Popen(command, cwd=settings.REPO_ROOT, env=env)
+    # The processes below dagster dev, looked up every second while it runs: a terminal's
+    # Ctrl-C reaches them all at once, and some outlive it.
+    started: set[int] = set()
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while not services.answers(f"{url}/server_info"):
@@ -81,8 +133,9 @@ def serve(schedule: settings.ScheduleSettings) -> int:
             if time.monotonic() > deadline:
                 print(f"footfall on Dagster: no UI at {url} after {START_TIMEOUT_S:.0f} s",
                       file=sys.stderr)  # fmt: skip
-                _stop(proc)
+                _stop(proc, started)
                 return EXIT_FAILED
+            started |= descendants(proc.pid)
             time.sleep(0.5)
         state = "on" if schedule.enabled else "off (FOOTFALL_SCHEDULE_ENABLED=0)"
         print(
@@ -92,15 +145,19 @@ def serve(schedule: settings.ScheduleSettings) -> int:
             "Ctrl-C stops it.\n",
             flush=True,
         )
-        return proc.wait()
+        while proc.poll() is None:
+            started = {pid for pid in started if alive(pid)} | descendants(proc.pid)
+            time.sleep(1.0)
+        _end_leftovers(started)
+        return proc.returncode
     except KeyboardInterrupt:
         print("\n* stopping Dagster (webserver, daemon, code server)", flush=True)
-        code = _stop(proc)
+        code = _stop(proc, started)
         print(f"* Dagster stopped (exit {code})", flush=True)
         return EXIT_OK
     finally:
         if proc.poll() is None:
-            _stop(proc)
+            _stop(proc, started)
 
 
 def run_once(schedule: settings.ScheduleSettings) -> int:

@@ -26,6 +26,7 @@ import pytest
 
 from footfall import services, settings
 from orchestration import instance as footfall_instance
+from orchestration.cli import alive, descendants
 from orchestration.definitions import build_definitions
 from orchestration.schedules import JOB_NAME
 from simulator import model
@@ -177,38 +178,8 @@ def test_the_serving_snapshot_holds_the_marts(pipeline: PipelineRun) -> None:
 # --------------------------------------------------------------------------------------------
 # `make run`: the UI on the same instance, in Chromium, and Ctrl-C
 # --------------------------------------------------------------------------------------------
-def _descendants(pid: int) -> set[int]:
-    """Every process below pid (Linux /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 def test_make_run_serves_the_asset_graph_and_stops_on_ctrl_c(pipeline: PipelineRun) -> None:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -236,17 +207,41 @@ def test_make_run_serves_the_asset_graph_and_stops_on_ctrl_c(pipeline: PipelineR
             time.sleep(0.5)
         assert f"the UI at {url}" in log.read_text()
         assert services.answers(f"{url}/server_info")
-        started = _descendants(proc.pid)
+        started = descendants(proc.pid)
         assert len(started) >= 3, started  # dagster dev, its webserver, daemon, code server
 
         chromium = settings.dashboard().chromium
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page = browser.new_page(viewport={"width": 1800, "height": 1000})
             page.goto(f"{url}/asset-groups", wait_until="networkidle", timeout=60_000)
-            for name in ("fct_store_traffic_daily", "serving_snapshot", "alert_notifications"):
-                page.get_by_text(name, exact=True).first.wait_for(timeout=60_000)
-            page.wait_for_timeout(1500)
+            for group in ("raw", "staging", "intermediate", "marts", "serving"):
+                page.get_by_text(group, exact=True).first.wait_for(timeout=60_000)
+            # The global lineage draws each group collapsed; its settings menu expands them.
+            page.get_by_role("button", name="settings", exact=True).click()
+            page.get_by_role("menuitem", name="Expand all groups").click(force=True)
+            page.keyboard.press("Escape")
+            # Drawn again, the graph fits the expanded groups (the UI keeps them expanded);
+            # it draws only the nodes in view, and the raw group sits just above: one step out.
+            page.reload(wait_until="networkidle")
+            page.get_by_text("fct_alerts", exact=True).first.wait_for(timeout=30_000)
+            page.get_by_role("button", name="zoom_out", exact=True).click()
+            nodes = page.locator("[class*='assetNodeContainer']")
+            expect(nodes).to_have_count(len(pipeline.graph_keys), timeout=30_000)
+            names = page.locator("[class*='assetName']")
+            expect(names.filter(has_text="serving_snapshot")).to_have_count(1)
+            # Every asset is drawn as materialised (green) once its status has loaded: the UI
+            # shows the run of the fixture.
+            page.wait_for_function(
+                """n => {
+                    const boxes = [...document.querySelectorAll("[class*='minimalAssetNodeBox']")];
+                    return boxes.length === n
+                        && boxes.every(b => (b.getAttribute('style') || '').includes('green'));
+                }""",
+                arg=len(pipeline.graph_keys),
+                timeout=30_000,
+            )
+            page.wait_for_timeout(1000)
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT))
             browser.close()
@@ -257,7 +252,6 @@ def test_make_run_serves_the_asset_graph_and_stops_on_ctrl_c(pipeline: PipelineR
     output = log.read_text()
     assert code == 0, output
     assert "Dagster stopped" in output
-    time.sleep(1)
-    left = [pid for pid in started if _alive(pid)]
+    left = [pid for pid in started if alive(pid)]
     assert not left, f"still running after Ctrl-C: {left}"
     assert not services.answers(f"{url}/server_info")
