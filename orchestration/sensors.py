@@ -32,16 +32,38 @@ def _utc(timestamp: float | None) -> dt.datetime:
     return moment.replace(tzinfo=None, microsecond=0)
 
 
+def step_errors(run_id: str, instance: dg.DagsterInstance) -> dict[str, str]:
+    """The error of each failed step of a run, the user code's own rather than Dagster's
+    wrappers around it (retries exceeded, step execution error): `RuntimeError: the loader
+    failed ...`."""
+    errors: dict[str, str] = {}
+    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
+        event = entry.dagster_event
+        data = event.step_failure_data if event is not None else None
+        error = data.error if data is not None else None
+        while (
+            error is not None
+            and error.cause is not None
+            and (
+                error.cls_name.startswith("Dagster") or error.cls_name == "RetryRequestedFromPolicy"
+            )
+        ):
+            error = error.cause
+        if entry.step_key and error is not None:
+            errors[entry.step_key] = error.message.strip()
+    return errors
+
+
 def failure_alert(run: dg.DagsterRun, instance: dg.DagsterInstance, error: str) -> Alert:
-    """The failed run as a critical alert: which job, which step, the error, where the logs are."""
+    """The failed run as a critical alert: which job, which step and its error, where the
+    logs are (the run's own failure message when no step failed)."""
     record = instance.get_run_record_by_id(run.run_id)
     started = record.start_time if record is not None else None
-    failed_steps = sorted(
-        event.step_key
-        for event in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
-        if event.step_key
-    )
-    where = f" at step {', '.join(failed_steps)}" if failed_steps else ""
+    failed = step_errors(run.run_id, instance)
+    if failed:
+        what = "; ".join(f"step {step}: {message[:700]}" for step, message in failed.items())
+    else:
+        what = error.strip()[:1500]
     ui = settings.schedule().ui_url
     return Alert(
         alert_id=f"{RULE}:{run.run_id}",
@@ -55,8 +77,7 @@ def failure_alert(run: dg.DagsterRun, instance: dg.DagsterInstance, error: str) 
         measured_value=None,
         threshold=None,
         message=(
-            f"run {run.run_id} of {run.job_name} failed{where}: {error.strip()[:1500]} "
-            f"(logs: {ui}/runs/{run.run_id})"
+            f"run {run.run_id} of {run.job_name} failed at {what} (logs: {ui}/runs/{run.run_id})"
         ),
     )
 
