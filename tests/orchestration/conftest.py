@@ -10,7 +10,12 @@ snapshot, dbt target, DAGSTER_HOME), so the tests share nothing with data/ or db
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
+
+import pytest
+
+from orchestration import project
 
 STORES = ("madrid", "berlin")
 LOAD_START_UTC = "2024-02-04T00:00:00Z"
@@ -39,3 +44,21 @@ def pipeline_env(root: Path, api_url: str) -> dict[str, str]:
         "FOOTFALL_ALERT_EMAIL_TO": "",
         "FOOTFALL_ALERT_WEBHOOK_URL": "",
     }
+
+
+@pytest.fixture(scope="session")
+def parsed_target(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A dbt target directory with the project's manifest, parsed once for the session."""
+    target = tmp_path_factory.mktemp("parsed") / "target"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DBT_TARGET_PATH", str(target))
+        mp.setenv("DBT_LOG_PATH", str(target.parent / "logs"))
+        project.ensure_manifest(project.dbt_project())
+    return target
+
+
+@pytest.fixture
+def fresh_root(tmp_path: Path, parsed_target: Path) -> Path:
+    """A temp dir whose dbt target holds the session's manifest (no `dbt parse` per test)."""
+    shutil.copytree(parsed_target, tmp_path / "target")
+    return tmp_path

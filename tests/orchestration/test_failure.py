@@ -25,7 +25,8 @@ from tests.orchestration.conftest import NOW_UTC, pipeline_env
 RETRIES = 2
 
 
-def test_a_failing_load_is_retried_then_reported_once(tmp_path, monkeypatch) -> None:
+def test_a_failing_load_is_retried_then_reported_once(fresh_root, monkeypatch) -> None:
+    tmp_path = fresh_root
     sim_env = {"FOOTFALL_SIM_NOW": NOW_UTC, "FOOTFALL_SIM_FAULT_5XX": "1"}
     with run_simulator(sim_env) as api_url, webhook_receiver() as hook:
         env = {
@@ -84,7 +85,8 @@ def test_a_failing_load_is_retried_then_reported_once(tmp_path, monkeypatch) -> 
 
 
 @pytest.mark.parametrize("bad", ["-q --no-such-option"])
-def test_bad_loader_arguments_fail_at_once_without_retries(tmp_path, monkeypatch, bad) -> None:
+def test_bad_loader_arguments_fail_at_once_without_retries(fresh_root, monkeypatch, bad) -> None:
+    tmp_path = fresh_root
     """A mistake in FOOTFALL_PIPELINE_LOAD_ARGS is not worth retrying: the step fails once."""
     env = {
         **pipeline_env(tmp_path, "http://127.0.0.1:9"),

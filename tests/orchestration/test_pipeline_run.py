@@ -10,6 +10,7 @@ and Ctrl-C stops every process it started.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -59,8 +60,11 @@ class PipelineRun:
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PipelineRun]:
+def pipeline(
+    tmp_path_factory: pytest.TempPathFactory, parsed_target: Path
+) -> Iterator[PipelineRun]:
     root = tmp_path_factory.mktemp("pipeline")
+    shutil.copytree(parsed_target, root / "target")
     with (
         run_simulator({"FOOTFALL_SIM_NOW": NOW_UTC}) as api_url,
         pytest.MonkeyPatch.context() as mp,
