@@ -101,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
             f"  dashboard      {dashboard_url}\n"
             f"  sensor API     {core.api_url}/docs\n"
             "  dbt docs       make docs-serve   (then http://127.0.0.1:8080)\n"
-            f"  warehouse      {core.warehouse}\n",
+            f"  warehouse      {core.warehouse}\n"
+            "  schedule       make run   (Dagster: hourly runs, UI at http://127.0.0.1:3000)\n",
             flush=True,
         )
         if args.no_dashboard:
