@@ -63,7 +63,7 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _end_leftovers(pids: set[int], wait_s: float = 10.0) -> None:
+def _end_leftovers(pids: set[int], wait_s: float = 3.0) -> None:
     """Give the processes `dagster dev` started time to end, then terminate those left (a code
     server ends on its own only when its heartbeat times out, 45 s later)."""
     deadline = time.monotonic() + wait_s
@@ -119,6 +119,7 @@ def serve(schedule: settings.ScheduleSettings) -> int:
     ]  # fmt: skip
     print(f"* starting Dagster: {' '.join(command)} (DAGSTER_HOME={env['DAGSTER_HOME']})")
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started ignoring it
     proc = subprocess.Popen(command, cwd=settings.REPO_ROOT, env=env)
     # The processes below dagster dev, looked up every second while it runs: a terminal's
     # Ctrl-C reaches them all at once, and some outlive it.
