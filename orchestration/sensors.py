@@ -82,18 +82,23 @@ def failure_alert(run: dg.DagsterRun, instance: dg.DagsterInstance, error: str) 
     )
 
 
-def report_failure(run: dg.DagsterRun, instance: dg.DagsterInstance, error: str) -> list[str]:
+def report_failure(
+    run: dg.DagsterRun,
+    instance: dg.DagsterInstance,
+    error: str,
+    log: logging.Logger | logging.LoggerAdapter = LOG,
+) -> list[str]:
     """Send the failed run on every configured channel; return the channels that delivered."""
     alert = failure_alert(run, instance, error)
     delivered: list[str] = []
     channels = configured_channels(settings.alerts())
     if not channels:
-        LOG.warning("run %s failed; no alert channel is configured (FOOTFALL_ALERT_*)", run.run_id)
+        log.warning("run %s failed; no alert channel is configured (FOOTFALL_ALERT_*)", run.run_id)
     for channel in channels:
         try:
             channel.send([alert])
         except DeliveryError as exc:
-            LOG.error("run %s failed and could not be reported: %s", run.run_id, exc)
+            log.error("run %s failed and could not be reported: %s", run.run_id, exc)
             continue
         delivered.append(channel.name)
     return delivered
@@ -106,7 +111,7 @@ def report_failure(run: dg.DagsterRun, instance: dg.DagsterInstance, error: str)
 )
 def footfall_run_failure(context: dg.RunFailureSensorContext) -> None:
     error = context.failure_event.message or "the run failed"
-    delivered = report_failure(context.dagster_run, context.instance, error)
+    delivered = report_failure(context.dagster_run, context.instance, error, context.log)
     context.log.info(
         f"run {context.dagster_run.run_id} failed; reported by {', '.join(delivered) or 'nothing'}"
     )
