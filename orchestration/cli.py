@@ -105,6 +105,19 @@ def _stop(proc: subprocess.Popen[bytes], started: set[int]) -> int:
     return code
 
 
+def _end_orphans(schedule: settings.ScheduleSettings, why: str) -> None:
+    """Runs a stopped `dagster dev` cannot finish any more: canceled, and said so."""
+    import dagster as dg
+
+    from orchestration.schedules import end_orphaned_runs
+
+    with dg.DagsterInstance.from_config(
+        str(footfall_instance.prepare_home(schedule.dagster_home))
+    ) as inst:
+        for run_id in end_orphaned_runs(inst, why):
+            print(f"* run {run_id} did not finish ({why}): marked canceled", flush=True)
+
+
 def serve(schedule: settings.ScheduleSettings) -> int:
     """`dagster dev` in the foreground until it exits or Ctrl-C (or SIGTERM) stops it."""
     env = footfall_instance.environment(schedule)
@@ -113,6 +126,7 @@ def serve(schedule: settings.ScheduleSettings) -> int:
         print(f"footfall on Dagster: something already answers at {url}; stop it or set "
               "FOOTFALL_DAGSTER_PORT", file=sys.stderr)  # fmt: skip
         return EXIT_FAILED
+    _end_orphans(schedule, "a `make run` before this one ended without stopping its runs")
     command = [
         dagster_executable(), "dev", "-m", "orchestration.definitions",
         "-h", schedule.dagster_host, "-p", str(schedule.dagster_port),
@@ -154,6 +168,7 @@ def serve(schedule: settings.ScheduleSettings) -> int:
     except KeyboardInterrupt:
         print("\n* stopping Dagster (webserver, daemon, code server)", flush=True)
         code = _stop(proc, started)
+        _end_orphans(schedule, "make run was stopped")
         print(f"* Dagster stopped (exit {code})", flush=True)
         return EXIT_OK
     finally:
@@ -166,7 +181,7 @@ def run_once(schedule: settings.ScheduleSettings) -> int:
     import dagster as dg
 
     from orchestration.definitions import build_definitions
-    from orchestration.schedules import JOB_NAME, runs_in_progress
+    from orchestration.schedules import JOB_NAME, ONCE_PID_TAG, runs_in_progress
 
     os.environ.update(footfall_instance.environment(schedule))
     started = time.perf_counter()
@@ -186,6 +201,7 @@ def run_once(schedule: settings.ScheduleSettings) -> int:
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
             instance=inst,
             raise_on_error=False,
+            tags={ONCE_PID_TAG: str(os.getpid())},
         )
         print(f"\nrun {result.run_id} of {JOB_NAME}:")
         for event in result.all_events:

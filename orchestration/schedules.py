@@ -40,6 +40,25 @@ def runs_in_progress(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:
     )
 
 
+ONCE_PID_TAG = "footfall/once_pid"
+
+
+def end_orphaned_runs(instance: dg.DagsterInstance, why: str) -> list[str]:
+    """Mark the job's runs left queued or in progress by a `make run` that has ended as
+    canceled (their worker was one of its processes), so that the schedule and `--once` do
+    not wait for them forever; a `--once` run whose process is alive is left alone."""
+    from orchestration.cli import alive
+
+    ended: list[str] = []
+    for run in runs_in_progress(instance):
+        pid = run.tags.get(ONCE_PID_TAG)
+        if pid and pid.isdigit() and alive(int(pid)):
+            continue
+        instance.report_run_canceled(run, message=f"{why}: the run did not finish")
+        ended.append(run.run_id)
+    return ended
+
+
 def build_schedule(
     job: UnresolvedAssetJobDefinition, schedule: settings.ScheduleSettings
 ) -> dg.ScheduleDefinition:

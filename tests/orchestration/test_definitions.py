@@ -151,3 +151,26 @@ def test_the_instance_runs_one_run_at_a_time(tmp_path: Path) -> None:
     with dg.DagsterInstance.from_config(str(home)) as instance:
         assert instance.run_coordinator.__class__.__name__ == "QueuedRunCoordinator"
         assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
+
+
+def test_runs_a_stopped_make_run_left_behind_are_canceled(tmp_path: Path) -> None:
+    """A run whose worker ended with `make run` is canceled; a live `--once` run is kept."""
+    from orchestration import instance as footfall_instance
+    from orchestration.schedules import ONCE_PID_TAG, end_orphaned_runs, runs_in_progress
+
+    home = footfall_instance.prepare_home(tmp_path / "dagster")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        orphan = dg.DagsterRun(
+            job_name=JOB_NAME, run_id="b" * 36, status=dg.DagsterRunStatus.STARTED
+        )
+        once = dg.DagsterRun(
+            job_name=JOB_NAME,
+            run_id="c" * 36,
+            status=dg.DagsterRunStatus.STARTED,
+            tags={ONCE_PID_TAG: str(os.getpid())},
+        )
+        instance.add_run(orphan)
+        instance.add_run(once)
+        assert end_orphaned_runs(instance, "make run was stopped") == [orphan.run_id]
+        assert instance.get_run_by_id(orphan.run_id).status == dg.DagsterRunStatus.CANCELED
+        assert [r.run_id for r in runs_in_progress(instance)] == [once.run_id]
