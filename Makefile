@@ -13,7 +13,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: help setup browser simulator load build publish docs docs-serve dashboard demo test \
-        test-all lint format bench bench-scale alerts run api clean
+        test-all lint format bench bench-scale alerts run run-once api clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -61,8 +61,11 @@ api: setup ## serve the read API over the serving snapshot (FOOTFALL_ACCESS_HOST
 alerts: setup ## print the open alerts; exit 1 when one is critical
 	$(BIN)/python -m footfall.alerts
 
-run: setup ## the pipeline on a schedule (load, build, publish, alerts)
-	$(BIN)/python -m footfall.pipeline
+run: setup ## the pipeline on Dagster: UI, hourly schedule, failure alerts (127.0.0.1:3000)
+	$(BIN)/python -m orchestration
+
+run-once: setup ## one run of the whole pipeline on Dagster (load, build, publish, alerts)
+	$(BIN)/python -m orchestration --once
 
 test: setup browser ## every test (CI runs this)
 	$(BIN)/python -m pytest

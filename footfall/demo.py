@@ -121,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
             f"  sensor API     {core.api_url}/docs\n"
             f"  read API       {api_url}/docs   key to try: {api_key} (header X-API-Key)\n"
             "  dbt docs       make docs-serve   (then http://127.0.0.1:8080)\n"
-            f"  warehouse      {core.warehouse}\n",
+            f"  warehouse      {core.warehouse}\n"
+            "  schedule       make run   (Dagster: hourly runs, UI at http://127.0.0.1:3000)\n",
             flush=True,
         )
         if args.no_dashboard:

@@ -297,24 +297,51 @@ def alerts() -> AlertSettings:
 
 @dataclass(frozen=True)
 class ScheduleSettings:
-    """The pipeline on a schedule (`make run`): how often, where it logs, extra arguments of its
-    load and build steps (e.g. ``--stores berlin``, ``--vars '{...}'``), split like a shell."""
+    """The pipeline on Dagster (`make run`, docs/orchestration.md): the schedule's cron and
+    whether it starts on, the loader step's retries, where Dagster keeps its runs and serves
+    its UI, and extra arguments of the load and build steps (e.g. ``--stores berlin``,
+    ``--vars '{...}'``), split like a shell."""
 
-    interval_s: float
-    log_file: Path
+    cron: str
+    enabled: bool
+    load_retries: int
+    load_retry_delay_s: float
+    dagster_home: Path
+    dagster_host: str
+    dagster_port: int
     load_args: str
     dbt_args: str
 
+    @property
+    def ui_url(self) -> str:
+        return f"http://{self.dagster_host}:{self.dagster_port}"
+
     @classmethod
     def from_env(cls) -> ScheduleSettings:
-        interval = _float("FOOTFALL_SCHEDULE_INTERVAL_S", 3600.0)
-        if interval <= 0:
+        cron = " ".join(_str("FOOTFALL_SCHEDULE_CRON", "0 * * * *").split())
+        if len(cron.split()) != 5:
             raise SettingError(
-                f"FOOTFALL_SCHEDULE_INTERVAL_S={interval} must be a positive number of seconds."
+                f"FOOTFALL_SCHEDULE_CRON={cron!r} is not a cron expression of 5 fields "
+                "(minute hour day month weekday, e.g. '0 * * * *' for every hour, UTC)."
             )
+        retries = _int("FOOTFALL_SCHEDULE_LOAD_RETRIES", 3)
+        delay = _float("FOOTFALL_SCHEDULE_LOAD_RETRY_DELAY_S", 30.0)
+        if retries < 0 or delay < 0:
+            raise SettingError(
+                f"FOOTFALL_SCHEDULE_LOAD_RETRIES={retries} and "
+                f"FOOTFALL_SCHEDULE_LOAD_RETRY_DELAY_S={delay} must be >= 0."
+            )
+        port = _int("FOOTFALL_DAGSTER_PORT", 3000)
+        if not 1 <= port <= 65535:
+            raise SettingError(f"FOOTFALL_DAGSTER_PORT={port} is not a TCP port (1..65535).")
         return cls(
-            interval_s=interval,
-            log_file=_path("FOOTFALL_PIPELINE_LOG", "data/pipeline.log"),
+            cron=cron,
+            enabled=_bool("FOOTFALL_SCHEDULE_ENABLED", True),
+            load_retries=retries,
+            load_retry_delay_s=delay,
+            dagster_home=_path("FOOTFALL_DAGSTER_HOME", "data/dagster"),
+            dagster_host=_str("FOOTFALL_DAGSTER_HOST", "127.0.0.1"),
+            dagster_port=port,
             load_args=_env("FOOTFALL_PIPELINE_LOAD_ARGS", "") or "",
             dbt_args=_env("FOOTFALL_PIPELINE_DBT_ARGS", "") or "",
         )
