@@ -8,8 +8,8 @@ The two builds (README "dbt"):
 
 - `FULL_BUILD_ARGS`, `dbt build`: every model, every data test over whole tables, and the unit
   tests. What a developer, CI and `make build` run.
-- `CYCLE_BUILD_ARGS` with `CYCLE_ENV`, the hourly cycle's build: the same models
-  (incremental), the data tests scoped to the rows the run changed
+- `CYCLE_BUILD_ARGS` with `CYCLE_ENV`, the hourly cycle's build (the Dagster schedule's): the
+  same models (incremental), the data tests scoped to the rows the run changed
   (`FOOTFALL_DBT_TEST_SCOPE=changed`: macros/footfall_changes.sql), without the unit tests,
   which test the code, not the data, and run in `make test` and CI.
 """
@@ -27,7 +27,7 @@ from footfall.settings import REPO_ROOT
 PROJECT_DIR = REPO_ROOT / "dbt_project"
 
 FULL_BUILD_ARGS = ["build"]
-CYCLE_BUILD_ARGS = ["build", "--exclude", "test_type:unit"]
+CYCLE_BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
 CYCLE_ENV = {"FOOTFALL_DBT_TEST_SCOPE": "changed"}
 
 

@@ -33,7 +33,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from footfall import settings
+from footfall import dbtcli, settings
 from footfall.publish import PublishError, publish
 from loaders.cli import build_parser, options_from_args
 from loaders.errors import ApiError, ApiUnreachable, LoaderError, TransientError, WarehouseLocked
@@ -173,9 +173,10 @@ def build_dbt_assets(project: DbtProject, manifest: Path) -> dg.AssetsDefinition
         dagster_dbt_translator=translator(),
     )
     def footfall_dbt(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-        """`dbt build` of the selected models and their tests (FOOTFALL_PIPELINE_DBT_ARGS added),
-        its artifacts in the target directory the publisher reads."""
-        args = ["build", *shlex.split(settings.schedule().dbt_args)]
+        """The hourly cycle's `dbt build` of the selected models and their data tests, no unit
+        tests (footfall/dbtcli.py; FOOTFALL_PIPELINE_DBT_ARGS added), its artifacts in the
+        target directory the publisher reads."""
+        args = [*dbtcli.CYCLE_BUILD_ARGS, *shlex.split(settings.schedule().dbt_args)]
         yield from dbt.cli(args, context=context, target_path=project.manifest_path.parent).stream()
 
     return footfall_dbt

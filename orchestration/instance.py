@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from footfall import settings
+from footfall import dbtcli, settings
 
 INSTANCE_YAML = Path(__file__).with_name("dagster.yaml")
 
@@ -22,9 +22,11 @@ def prepare_home(home: Path) -> Path:
 
 
 def environment(schedule: settings.ScheduleSettings) -> dict[str, str]:
-    """Our environment with DAGSTER_HOME prepared and dbt's project and profiles set."""
+    """Our environment with DAGSTER_HOME prepared, dbt's project and profiles set, and the
+    hourly cycle's data-test scope (only the rows a run recomputed)."""
     env = dict(os.environ)
     env["DAGSTER_HOME"] = str(prepare_home(schedule.dagster_home))
-    env.setdefault("DBT_PROJECT_DIR", str(settings.REPO_ROOT / "dbt_project"))
-    env.setdefault("DBT_PROFILES_DIR", str(settings.REPO_ROOT))
+    # dbt's project and profile, and the hourly cycle's test scope (footfall/dbtcli.py)
+    for name, value in dbtcli.dbt_env(env, cycle=True).items():
+        env.setdefault(name, value)
     return env
