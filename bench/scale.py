@@ -245,7 +245,7 @@ def cycle(stores: int, work: Path, now: datetime, extra_vars: dict[str, object] 
     with services.simulator(_sim_env(stores, now), timeout_s=120) as url:
         env = _env(work, url)
         steps = [load_step("cycle: load", env)]
-    cycle_env = {**env, **dbtcli.CYCLE_ENV}
+    cycle_env = {**env, **dbtcli.dbt_env(env, cycle=True)}
     cycle_args = dbtcli.with_vars(dbtcli.CYCLE_BUILD_ARGS, extra_vars)
     steps.append(build_step("cycle: build", cycle_env, work, cycle_args))
     steps.append(publish_step("cycle: publish", env))

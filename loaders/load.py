@@ -341,6 +341,10 @@ def run_load(
             result.status = "failed"
             result.error = _describe(exc)
             result.duration_s = time.perf_counter() - clock
+            # an interrupt inside a page's transaction leaves it aborted: roll it back (the
+            # page is lost whole, as intended) so that the run can be recorded as failed
+            with contextlib.suppress(duckdb.Error):
+                con.execute("rollback")
             try:
                 writer.finish_run(con, result.load_id, "failed", result.duration_s, result.error)
             except duckdb.Error as record_exc:  # keep the original error in front

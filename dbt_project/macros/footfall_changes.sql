@@ -138,7 +138,11 @@
 {%- endmacro %}
 
 {% macro footfall_in_scope(model_name, column=none, alias=none) -%}
-    {%- if footfall_test_scope() | trim != 'changed' -%}
+    {%- set log = adapter.get_relation(
+        database=target.database, schema=target.schema, identifier='footfall_changes'
+    ) if execute else none -%}
+    {%- if footfall_test_scope() | trim != 'changed' or log is none -%}
+        {#- every row: not the cycle's scope, or a first build (no change log yet) -#}
         true
     {%- else -%}
         {%- set rows = run_query(
@@ -169,14 +173,23 @@
 {#
     dbt's hook for the `where` of generic tests: in the `changed` test scope, a test of an
     incremental model checks the rows this invocation recomputed, and a test of the raw
-    readings the rows staging took in; otherwise dbt's default.
+    readings the rows loaded since staging last ran (source tests run before the models);
+    otherwise dbt's default.
 #}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
     {%- set scoped_by = none -%}
     {%- if footfall_test_scope() | trim == 'changed' -%}
         {%- if relation.identifier == 'sensor_readings' and relation.schema == 'raw' -%}
-            {%- set scoped_by = ['stg_simulator__sensor_readings', 'reading_start_utc'] -%}
+            {#- the source's tests run before staging: the rows it is about to take in -#}
+            {%- set staged = adapter.get_relation(
+                database=target.database, schema=target.schema,
+                identifier='stg_simulator__sensor_readings'
+            ) -%}
+            {%- if staged is not none -%}
+                {%- set since = '_loaded_at > (select max(loaded_at_utc) from ' ~ staged ~ ')' -%}
+                {%- set where = since ~ (' and (' ~ where ~ ')' if where else '') -%}
+            {%- endif -%}
         {%- else -%}
             {%- set node = (graph.nodes.values()
                 | selectattr('resource_type', 'equalto', 'model')
@@ -190,9 +203,6 @@
         {%- set scope = footfall_in_scope(scoped_by[0], scoped_by[1]) -%}
         {%- set where = '(' ~ scope ~ ')' ~ (' and (' ~ where ~ ')' if where else '') -%}
     {%- endif -%}
-    {%- if where -%}
-        (select * from {{ relation }} where {{ where }}) dbt_subquery
-    {%- else -%}
-        {{ relation }}
-    {%- endif -%}
+    {%- set subquery = '(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery' -%}
+{{ subquery if where else relation }}
 {%- endmacro %}

@@ -221,8 +221,12 @@ def test_the_alerts_page_shows_each_alert_and_its_history(story, monkeypatch):
     assert not app.exception, app.exception
     assert [m.value for m in app.metric] == ["1", "0"]  # open alerts, of which critical
     open_now, history = (d.value for d in app.dataframe)
-    assert open_now["message"].tolist() == [a.message for a in last.episodes if a.is_open]
-    assert sorted(history["rule"]) == [
-        "Silent sensor", "Silent sensor", "Silent sensor", "Silent store", "Store traffic drop"
+    # each open alert in words: its place by name, its length in open hours
+    open_episodes = [a for a in last.episodes if a.is_open]
+    assert len(open_now) == len(open_episodes)
+    for text, episode in zip(open_now["what"], open_episodes, strict=True):
+        assert "open hours" in text and f"{episode.measured_value:,.0f}" in text, text
+    assert sorted(history["rule_label"]) == [
+        "Silent door", "Silent door", "Silent door", "Silent store", "Store traffic drop"
     ]  # fmt: skip
-    assert set(history["subject"]) == {"Berlin", "Berlin · Door 2", "Madrid", "Madrid · Door 0"}
+    assert set(history["where"]) == {"Berlin", "Berlin · Door 2", "Madrid", "Madrid · Door 0"}
