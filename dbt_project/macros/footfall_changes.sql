@@ -1,3 +1,4 @@
+-- noqa: disable=LT02
 {#
     What each run of an incremental model changed (docs block `incremental_lookback`): the
     table `footfall_changes` beside the marts (schema `main`; not a `dim_`/`fct_` mart, so it
