@@ -367,7 +367,7 @@ class DashboardSettings:
     publish_wait_s: float
     dbt_target_dir: Path
     chromium: Path
-    publish_memory_limit: str = "1GB"
+    publish_memory_limit: str = "640MB"
 
     @classmethod
     def from_env(cls) -> DashboardSettings:
@@ -380,7 +380,7 @@ class DashboardSettings:
             publish_wait_s=wait,
             dbt_target_dir=target if target.is_absolute() else project / target,
             chromium=_path("FOOTFALL_CHROMIUM", "/usr/bin/chromium"),
-            publish_memory_limit=_memory("FOOTFALL_PUBLISH_MEMORY_LIMIT", "1GB"),
+            publish_memory_limit=_memory("FOOTFALL_PUBLISH_MEMORY_LIMIT", "640MB"),
         )
 
 
