@@ -341,7 +341,10 @@ def _cell(step: Step | None) -> str:
     if step is None:
         return "-"
     rows = f", {step.rows:,} rows" if step.rows is not None else ""
-    return f"{step.seconds:.1f} s, {step.peak_mb / 1024:.2f} GB{rows}"
+    held = re.search(r"held the warehouse [\d.]+ s", step.detail)
+    return f"{step.seconds:.1f} s, {step.peak_mb / 1024:.2f} GB{rows}" + (
+        f", {held.group(0)}" if held else ""
+    )
 
 
 def _verdict(stores: int, step: Step) -> str:
@@ -382,7 +385,7 @@ def report(all_figures: list[Figures]) -> None:
             ref = table[base.stores].get(name)
             if step and ref and fig is not base and ref.seconds > 0:
                 cell += f" (x{step.seconds / ref.seconds:.1f})"
-            line += f"{cell:<44}"
+            line += f"{cell:<64}"
         print(line)
     print()
     for fig in all_figures:
