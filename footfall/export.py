@@ -49,7 +49,6 @@ def export_raw(warehouse: Path | None, directory: Path) -> ExportSummary:
         raise ExportError(
             f"there is no warehouse at {warehouse} (FOOTFALL_WAREHOUSE): run `make load` first."
         )
-    directory.mkdir(parents=True, exist_ok=True)
     rows: dict[str, int] = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         present = {
@@ -63,6 +62,7 @@ def export_raw(warehouse: Path | None, directory: Path) -> ExportSummary:
             raise ExportError(
                 f"{warehouse} has no raw.{', raw.'.join(missing)}: run `make load` first."
             )
+        directory.mkdir(parents=True, exist_ok=True)
         for table in RAW_TABLES:
             final = directory / table
             tmp = directory / f".{table}.{os.getpid()}.tmp"
