@@ -234,8 +234,9 @@
 {%- endmacro %}
 
 {% macro spark__footfall_strftime(ts, format) -%}
-    {%- set pattern = format | replace('%Y', 'yyyy') | replace('%m', 'MM') | replace('%d', 'dd')
-        | replace('%H', 'HH') | replace('%M', 'mm') | replace('%S', 'ss') -%}
+    {#- the literal T of ISO 8601 is quoted (''T'' inside the SQL string) -#}
+    {%- set pattern = format | replace('T', "''T''") | replace('%Y', 'yyyy') | replace('%m', 'MM')
+        | replace('%d', 'dd') | replace('%H', 'HH') | replace('%M', 'mm') | replace('%S', 'ss') -%}
     date_format({{ ts }}, '{{ pattern }}')
 {%- endmacro %}
 
@@ -256,8 +257,9 @@
 {%- endmacro %}
 
 {% macro spark__footfall_format(template, args) -%}
-    {%- set spark_template = template | replace('{:,.0f}', '%,.0f') | replace('{:.1f}', '%.1f')
-        | replace('{}', '%s') -%}
+    {#- a literal % first (%%), then the placeholders -#}
+    {%- set spark_template = template | replace('%', '%%') | replace('{:,.0f}', '%,.0f')
+        | replace('{:.1f}', '%.1f') | replace('{}', '%s') -%}
     format_string(
         '{{ spark_template }}',
         {{ args | join(',\n') }}

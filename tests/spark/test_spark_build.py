@@ -104,7 +104,7 @@ def _not_passed(results: dict[str, Any]) -> list[str]:
     return [
         f"{r['status']}: {r['unique_id']}: {(r.get('message') or '').strip()[:400]}"
         for r in results.get("results", [])
-        if r.get("status") not in {"success", "pass"}
+        if r.get("status") not in {"success", "pass", "no-op"}
     ]
 
 
