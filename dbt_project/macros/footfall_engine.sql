@@ -98,30 +98,35 @@
     (weekday({{ ts }}) + 1)
 {%- endmacro %}
 
-{#- One row per hour from `first` to `last` (both UTC timestamps, inclusive): a set-returning
-    expression for a select list. -#}
-{% macro footfall_hour_series(first, last) -%}
-    {{ return(adapter.dispatch('footfall_hour_series', 'footfall')(first, last)) }}
+{#- One row per `step` (an interval literal: `interval 1 hour`) from `first` to `last`
+    (both included): a set-returning expression for a select list. -#}
+{% macro footfall_series(first, last, step) -%}
+    {{ return(adapter.dispatch('footfall_series', 'footfall')(first, last, step)) }}
 {%- endmacro %}
 
-{% macro duckdb__footfall_hour_series(first, last) -%}
+{% macro duckdb__footfall_series(first, last, step) -%}
     unnest(
         generate_series(
             {{ first }},
             {{ last }},
-            interval 1 hour
+            {{ step }}
         )
     )
 {%- endmacro %}
 
-{% macro spark__footfall_hour_series(first, last) -%}
+{% macro spark__footfall_series(first, last, step) -%}
     explode(
         sequence(
             {{ first }},
             {{ last }},
-            interval 1 hour
+            {{ step }}
         )
     )
+{%- endmacro %}
+
+{#- One row per hour from `first` to `last` (UTC timestamps, both included). -#}
+{% macro footfall_hour_series(first, last) -%}
+    {{ footfall_series(first, last, 'interval 1 hour') }}
 {%- endmacro %}
 
 {#- The value of `value` on the row where `by` is largest (ties: any of them). -#}

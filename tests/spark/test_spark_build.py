@@ -62,6 +62,8 @@ MART_KEYS = {
     "fct_sensor_health_daily": ["store_id", "sensor_id", "local_date"],
     "fct_store_health_daily": ["store_id", "local_date"],
     "fct_alerts": ["alert_id"],
+    "dim_calendar": ["date_day"],
+    "dim_calendar_hours": ["hour_start"],
 }
 REL_TOLERANCE = 1e-9
 
