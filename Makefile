@@ -6,6 +6,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.installed-spark
 
 # dbt finds its project and the top-level profiles.yml from anywhere (documented in the README).
 export DBT_PROJECT_DIR := $(CURDIR)/dbt_project
@@ -13,7 +14,8 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: help setup browser simulator load build publish docs docs-serve dashboard demo test \
-        test-all lint format bench bench-scale alerts run run-once api clean
+        test-all test-spark setup-spark export-raw lint format bench bench-scale alerts run run-once api \
+        clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -26,6 +28,13 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $(STAMP)
 
 setup: $(STAMP) ## create .venv and install the pinned dependencies
+
+$(SPARK_STAMP): $(STAMP) requirements-spark.txt
+	$(BIN)/pip install --quiet -r requirements-spark.txt
+	@touch $(SPARK_STAMP)
+
+setup-spark: $(SPARK_STAMP) ## also install the spark target's pieces (pyspark, dbt-spark; Java 17)
+	@bash scripts/install-java.sh
 
 browser: ## install Debian's Chromium for the browser tests (root: apt-get)
 	@bash scripts/install-chromium.sh
@@ -69,6 +78,12 @@ run-once: setup ## one run of the whole pipeline on Dagster (load, build, publis
 
 test: setup browser ## every test (CI runs this)
 	$(BIN)/python -m pytest
+
+test-spark: setup-spark ## the Spark build of a sample against DuckDB's (CI runs it too)
+	FOOTFALL_TEST_SPARK=1 $(BIN)/python -m pytest tests/spark
+
+export-raw: setup ## the warehouse's raw tables as Parquet for the spark target (FOOTFALL_SPARK_RAW_DIR)
+	$(BIN)/python -m footfall.export
 
 test-all: setup browser ## every test, the slow ones too
 	$(BIN)/python -m pytest --runslow

@@ -32,6 +32,10 @@
 {%- endmacro %}
 
 {% macro footfall_create_changes() -%}
+    {{ return(adapter.dispatch('footfall_create_changes', 'footfall')()) }}
+{%- endmacro %}
+
+{% macro duckdb__footfall_create_changes() -%}
     create table if not exists {{ footfall_changes_relation() }} (
         model_name varchar not null,
         invocation_id varchar not null,
@@ -42,17 +46,52 @@
     )
 {%- endmacro %}
 
+{#- Spark: a plain parquet table (no constraints without Delta). -#}
+{% macro spark__footfall_create_changes() -%}
+    create table if not exists {{ footfall_changes_relation() }} (
+        model_name string,
+        invocation_id string,
+        store_id string,
+        time_column string,
+        changed_from timestamp,
+        recorded_at_utc timestamp
+    ) using parquet
+{%- endmacro %}
+
 {#
     The pre-hooks of every incremental model: the watermark and change tables, then what this
     run will recompute (for a first build or a full refresh: everything).
 #}
 {% macro footfall_incremental_pre_hook() -%}
+    {{ return(adapter.dispatch('footfall_incremental_pre_hook', 'footfall')()) }}
+{%- endmacro %}
+
+{% macro duckdb__footfall_incremental_pre_hook() -%}
     {{ footfall_create_watermarks() }};
     {{ footfall_create_changes() }};
     delete from {{ footfall_changes_relation() }}
     where
-        recorded_at_utc < timezone('UTC', now())::timestamp
-        - to_days({{ var('footfall_changes_keep_days') | int }});
+        recorded_at_utc < {{ footfall_now_utc() }}
+        - {{ footfall_days(var('footfall_changes_keep_days') | int) }};
+    {{ footfall_record_changes() }}
+{%- endmacro %}
+
+{#-
+    Spark runs one statement per hook: the tables are created here, and the hook is the
+    insert. A parquet table cannot delete rows, so the log is append-only on Spark (never
+    pruned; its readers take this invocation's rows or the latest ones, docs/spark.md).
+-#}
+{% macro spark__footfall_incremental_pre_hook() -%}
+    {%- if execute -%}
+        {%- do run_query(footfall_create_watermarks()) -%}
+        {%- do run_query(footfall_create_changes()) -%}
+    {%- endif -%}
+    {{ footfall_record_changes() }}
+{%- endmacro %}
+
+{#- What this run will recompute, into the change log (for a first build or a full refresh:
+    everything). -#}
+{% macro footfall_record_changes() -%}
     insert into {{ footfall_changes_relation() }}
     {% if is_incremental() -%}
         with
@@ -71,7 +110,7 @@
             bounds.store_id,
             '{{ footfall_time_column() }}',
             bounds.changed_from,
-            timezone('UTC', now())::timestamp
+            {{ footfall_now_utc() }}
         from bounds
         union all
         -- a store without rows yet is modelled in full
@@ -81,7 +120,7 @@
             stores.store_id,
             '{{ footfall_time_column() }}',
             null,
-            timezone('UTC', now())::timestamp
+            {{ footfall_now_utc() }}
         from stores
         where stores.store_id not in (select bounds.store_id from bounds)
     {%- else -%}
@@ -91,7 +130,7 @@
             null,
             '{{ footfall_time_column() }}',
             null,
-            timezone('UTC', now())::timestamp
+            {{ footfall_now_utc() }}
     {%- endif %}
 {%- endmacro %}
 
@@ -147,7 +186,8 @@
         true
     {%- else -%}
         {%- set rows = run_query(
-            "select store_id, time_column, strftime(changed_from, '%Y-%m-%d %H:%M:%S') "
+            "select store_id, time_column, "
+            ~ footfall_strftime('changed_from', '%Y-%m-%d %H:%M:%S') ~ " "
             ~ "from " ~ target.schema ~ ".footfall_changes where model_name = '" ~ model_name
             ~ "' and invocation_id = '" ~ invocation_id ~ "'"
         ).rows -%}

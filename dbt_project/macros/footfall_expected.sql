@@ -9,24 +9,73 @@
     an empty frame).
 #}
 {% macro footfall_pool_list(pool, days, following=false) -%}
+    {{ return(adapter.dispatch('footfall_pool_list', 'footfall')(pool, days, following)) }}
+{%- endmacro %}
+
+{% macro footfall_pool_frame(days, following) -%}
     {%- if following -%}
-        {%- set frame = '1 following and ' ~ days ~ ' following' -%}
+        1 following and {{ days }} following
     {%- else -%}
-        {%- set frame = days ~ ' preceding and 1 preceding' -%}
+        {{ days }} preceding and 1 preceding
     {%- endif -%}
+{%- endmacro %}
+
+{% macro duckdb__footfall_pool_list(pool, days, following) -%}
     list({{ pool }}) filter (where {{ pool }} is not null) over (
         partition by store_id, sensor_id, isodow, local_hour, local_hour_occurrence
         order by local_day_number
-        range between {{ frame }}
+        range between {{ footfall_pool_frame(days, following) }}
+    )
+{%- endmacro %}
+
+{#- collect_list leaves the nulls out; an empty frame gives an empty list. -#}
+{% macro spark__footfall_pool_list(pool, days, following) -%}
+    collect_list({{ pool }}) over (
+        partition by store_id, sensor_id, isodow, local_hour, local_hour_occurrence
+        order by local_day_number
+        range between {{ footfall_pool_frame(days, following) }}
     )
 {%- endmacro %}
 
 {% macro footfall_median_of(list_column) -%}
+    {{ return(adapter.dispatch('footfall_median_of', 'footfall')(list_column)) }}
+{%- endmacro %}
+
+{% macro duckdb__footfall_median_of(list_column) -%}
     list_median({{ list_column }})
 {%- endmacro %}
 
+{#- The middle item of the sorted list, or the mean of the two middle ones (as list_median). -#}
+{% macro spark__footfall_median_of(list_column) -%}
+    case
+        when size({{ list_column }}) > 0
+            then (
+                cast(
+                    try_element_at(
+                        array_sort({{ list_column }}),
+                        cast(floor((size({{ list_column }}) + 1) / 2) as int)
+                    ) as double
+                )
+                + cast(
+                    try_element_at(
+                        array_sort({{ list_column }}),
+                        cast(ceil((size({{ list_column }}) + 1) / 2) as int)
+                    ) as double
+                )
+            ) / 2
+    end
+{%- endmacro %}
+
 {% macro footfall_count_of(list_column) -%}
+    {{ return(adapter.dispatch('footfall_count_of', 'footfall')(list_column)) }}
+{%- endmacro %}
+
+{% macro duckdb__footfall_count_of(list_column) -%}
     coalesce(len({{ list_column }}), 0)
+{%- endmacro %}
+
+{% macro spark__footfall_count_of(list_column) -%}
+    coalesce(size({{ list_column }}), 0)
 {%- endmacro %}
 
 {#

@@ -44,12 +44,12 @@
 {#- How far back history must be read for the windows, per kind of window. -#}
 {% macro footfall_history_expected_windows() -%}
     {#- two passes of 91 prior days, and a day for a DST change between -#}
-    to_days(183)
+    {{ footfall_days(183) }}
 {%- endmacro %}
 
 {% macro footfall_history_hourly_trends() -%}
     {#- the same weekday and hour 4 weeks back (28 days), and a day for a DST change -#}
-    to_days(29)
+    {{ footfall_days(29) }}
 {%- endmacro %}
 
 {% macro footfall_history_daily_trends() -%}
@@ -74,11 +74,11 @@
         if 'sensor_id' not in (config.get('unique_key') or []) else
         'count(distinct this_rows.sensor_id)' -%}
     {%- if hourly -%}
-        {%- set lookback_bound = 'last_modelled.last_modelled - to_days(' ~ lookback ~ ')' -%}
-        {%- set staged_bound = 'staged_since.first_staged_utc - to_days(1)' -%}
+        {%- set lookback_bound = 'last_modelled.last_modelled - ' ~ footfall_days(lookback) -%}
+        {%- set staged_bound = 'staged_since.first_staged_utc - ' ~ footfall_days(1) -%}
         {%- set fallback_column = 'classified.hour_start_utc' -%}
-        {%- set fallback_start = 'base.base_from - to_days('
-            ~ footfall_fallback_reach_days() ~ ')' -%}
+        {%- set fallback_start = 'base.base_from - '
+            ~ footfall_days(footfall_fallback_reach_days()) -%}
         {%- set fallback_end = 'base.base_from' -%}
     {%- else -%}
         {#- a day more: a UTC hour's local date can move a day at a DST change -#}

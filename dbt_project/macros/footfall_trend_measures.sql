@@ -41,32 +41,32 @@
 {%- endmacro %}
 
 {% macro footfall_ma_points(value) -%}
-    [
-        {{ value }},
-        {{ footfall_lag_within(1, 21) }},
-        {{ footfall_lag_within(2, 21) }},
-        {{ footfall_lag_within(3, 21) }}
-    ]
+    {{ footfall_list([
+        value,
+        footfall_lag_within(1, 21),
+        footfall_lag_within(2, 21),
+        footfall_lag_within(3, 21),
+    ]) }}
 {%- endmacro %}
 
 {% macro footfall_ma_prev_week_points() -%}
-    [
-        lag_1_value,
-        {{ footfall_lag_within(2, 28) }},
-        {{ footfall_lag_within(3, 28) }},
-        {{ footfall_lag_within(4, 28) }}
-    ]
+    {{ footfall_list([
+        'lag_1_value',
+        footfall_lag_within(2, 28),
+        footfall_lag_within(3, 28),
+        footfall_lag_within(4, 28),
+    ]) }}
 {%- endmacro %}
 
 {% macro footfall_trend_measures(value) -%}
-    list_avg({{ footfall_ma_points(value) }})::double as visits_clean_ma_4w,
-    list_count({{ footfall_ma_points(value) }})::integer as n_ma_4w_points,
+    {{ footfall_list_avg(footfall_ma_points(value)) }}::double as visits_clean_ma_4w,
+    {{ footfall_list_count(footfall_ma_points(value)) }}::integer as n_ma_4w_points,
     (case when lag_1_day = local_day_number - 7 then lag_1_value end)::double
         as visits_clean_prev_week,
     (
         case
             when lag_1_day = local_day_number - 7
-                then list_avg({{ footfall_ma_prev_week_points() }})
+                then {{ footfall_list_avg(footfall_ma_prev_week_points()) }}
         end
     )::double as ma_4w_prev_week
 {%- endmacro %}

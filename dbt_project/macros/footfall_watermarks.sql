@@ -18,6 +18,10 @@
 {%- endmacro %}
 
 {% macro footfall_create_watermarks() -%}
+    {{ return(adapter.dispatch('footfall_create_watermarks', 'footfall')()) }}
+{%- endmacro %}
+
+{% macro duckdb__footfall_create_watermarks() -%}
     create table if not exists {{ footfall_watermarks_relation() }} (
         model_name varchar primary key,
         loaded_at_utc timestamp,
@@ -25,15 +29,40 @@
     )
 {%- endmacro %}
 
+{#- Spark: a plain parquet table, without a key: one row per run (see below). -#}
+{% macro spark__footfall_create_watermarks() -%}
+    create table if not exists {{ footfall_watermarks_relation() }} (
+        model_name string,
+        loaded_at_utc timestamp,
+        recorded_at_utc timestamp
+    ) using parquet
+{%- endmacro %}
+
 {% macro footfall_record_watermark() -%}
     {%- set staged = ref('stg_simulator__sensor_readings')
         if this.identifier != 'stg_simulator__sensor_readings' else this -%}
-    insert or replace into {{ footfall_watermarks_relation() }}
+    {{ footfall_insert_or_replace_watermark() }} {{ footfall_watermarks_relation() }}
     select
         '{{ this.identifier }}' as model_name,
         max(loaded_at_utc) as loaded_at_utc,
-        timezone('UTC', now())::timestamp as recorded_at_utc
+        {{ footfall_now_utc() }} as recorded_at_utc
     from {{ staged }}
+{%- endmacro %}
+
+{#-
+    DuckDB replaces the model's row (its key); a parquet table on Spark cannot, so there it
+    appends one: footfall_watermark_of_this takes the latest (max) either way.
+-#}
+{% macro footfall_insert_or_replace_watermark() -%}
+    {{ return(adapter.dispatch('footfall_insert_or_replace_watermark', 'footfall')()) }}
+{%- endmacro %}
+
+{% macro duckdb__footfall_insert_or_replace_watermark() -%}
+    insert or replace into
+{%- endmacro %}
+
+{% macro spark__footfall_insert_or_replace_watermark() -%}
+    insert into
 {%- endmacro %}
 
 {% macro footfall_watermark_of_this() -%}

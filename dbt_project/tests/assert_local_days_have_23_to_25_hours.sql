@@ -29,8 +29,12 @@ expected as (
         store_days.n_hours,
         -- hours between this local midnight and the next, in the store's time zone
         (
-            epoch(timezone(stores.timezone, (store_days.local_date + 1)::timestamp))
-            - epoch(timezone(stores.timezone, store_days.local_date::timestamp))
+            {{ footfall_epoch_seconds(footfall_local_to_utc(
+                '(store_days.local_date + 1)::timestamp', 'stores.timezone'
+            )) }}
+            - {{ footfall_epoch_seconds(footfall_local_to_utc(
+                'store_days.local_date::timestamp', 'stores.timezone'
+            )) }}
         ) / 3600 as n_hours_expected
     from store_days
     inner join stores

@@ -56,7 +56,9 @@ pass_1_pools as (
 
 pass_1 as (
     select
-        * exclude (pool_1_visits, pool_1_prior_91d, pool_1_following_28d),
+        {{ footfall_star_except([
+            'pool_1_visits', 'pool_1_prior_91d', 'pool_1_following_28d'
+        ]) }},
         case
             when {{ footfall_count_of('pool_1_prior_91d') }} >= {{ min_points }}
                 then {{ footfall_median_of('pool_1_prior_91d') }}
@@ -104,7 +106,9 @@ pass_2 as (
 
 open_hours_expected as (
     select
-        * exclude (pool_2_prior_28d, pool_2_prior_91d, pool_2_following_28d),
+        {{ footfall_star_except([
+            'pool_2_prior_28d', 'pool_2_prior_91d', 'pool_2_following_28d'
+        ]) }},
         case expected_basis
             when 'prior_28d' then {{ footfall_median_of('pool_2_prior_28d') }}
             when 'prior_91d' then {{ footfall_median_of('pool_2_prior_91d') }}
@@ -159,7 +163,7 @@ closed_hours_classified as (
         visits_reported,
         visits_raw,
         0::double as visits_expected,
-        null::varchar as expected_basis
+        null::string as expected_basis
     from sensor_hours
     where not is_open_hour
 ),

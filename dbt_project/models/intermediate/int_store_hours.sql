@@ -70,13 +70,9 @@ bounds as (
             last_reading.last_reading_start_utc
         ) as last_hour_start_utc,
         -- local midnight of the first modelled day, as a UTC wall-clock timestamp
-        timezone(
-            'UTC',
-            timezone(
-                stores.timezone,
-                {{ footfall_first_local_date('stores.opened_on') }}::timestamp
-            )
-        ) as first_hour_start_utc
+        {{ footfall_local_to_utc(
+            footfall_first_local_date('stores.opened_on') ~ '::timestamp', 'stores.timezone'
+        ) }} as first_hour_start_utc
     from stores
     left join last_reading
         on stores.store_id = last_reading.store_id
@@ -92,20 +88,12 @@ hours as (
         bounds.open_hour_local,
         bounds.close_hour_local,
         bounds.closed_isodow,
-        unnest(
-            generate_series(
-                {% if is_incremental() -%}
-                    greatest(
-                        bounds.first_hour_start_utc,
-                        last_modelled.last_modelled_utc + interval 1 hour
-                    ),
-                {%- else -%}
-                    bounds.first_hour_start_utc,
-                {%- endif %}
-                bounds.last_hour_start_utc,
-                interval 1 hour
-            )
-        ) as hour_start_utc
+        {{ footfall_hour_series(
+            'greatest(bounds.first_hour_start_utc, '
+            ~ 'last_modelled.last_modelled_utc + interval 1 hour)'
+            if is_incremental() else 'bounds.first_hour_start_utc',
+            'bounds.last_hour_start_utc'
+        ) }} as hour_start_utc
     from bounds
     {% if is_incremental() -%}
         left join last_modelled -- noqa: ST11
@@ -119,7 +107,7 @@ localised as (
         store_id,
         hour_start_utc,
         timezone,
-        timezone(timezone, timezone('UTC', hour_start_utc)) as hour_start_local,
+        {{ footfall_utc_to_local('hour_start_utc', 'timezone') }} as hour_start_local,
         open_hour_local,
         close_hour_local,
         closed_isodow
@@ -132,19 +120,19 @@ calendar as (
         hour_start_utc,
         hour_start_local,
         hour_start_local::date as local_date,
-        (hour_start_local::date - date '1970-01-01')::integer as local_day_number,
+        {{ footfall_day_number('hour_start_local::date') }}::integer as local_day_number,
         hour(hour_start_local)::integer as local_hour,
         -- 2 when the previous UTC hour had the same local time: the repeated hour
         (
             case
                 when
-                    timezone(timezone, timezone('UTC', hour_start_utc - interval 1 hour))
+                    {{ footfall_utc_to_local('hour_start_utc - interval 1 hour', 'timezone') }}
                     = hour_start_local
                     then 2
                 else 1
             end
         )::integer as local_hour_occurrence,
-        isodow(hour_start_local)::integer as isodow,
+        {{ footfall_isodow('hour_start_local') }}::integer as isodow,
         open_hour_local,
         close_hour_local,
         closed_isodow
@@ -164,7 +152,7 @@ final as (
         (
             local_hour >= open_hour_local
             and local_hour < close_hour_local
-            and not list_contains(closed_isodow, isodow)
+            and not {{ footfall_list_contains('closed_isodow', 'isodow') }}
         ) as is_open_hour
     from calendar
 )

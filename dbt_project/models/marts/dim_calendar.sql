@@ -5,15 +5,14 @@ with
 
 days as (
     select
-        unnest(
-            generate_series(date '2010-01-01', date '2035-12-31', interval 1 day)
-        ) as day_start
+        {{ footfall_series("date '2010-01-01'", "date '2035-12-31'", 'interval 1 day') }}
+            as day_start
 ),
 
 final as (
     select
         day_start::date as date_day,
-        extract(isodow from day_start)::integer as isodow
+        {{ footfall_isodow('day_start') }}::integer as isodow
     from days
 )
 

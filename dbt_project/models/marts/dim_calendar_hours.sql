@@ -5,13 +5,9 @@ with
 
 hours as (
     select
-        unnest(
-            generate_series(
-                timestamp '2010-01-01 00:00:00',
-                timestamp '2035-12-31 23:00:00',
-                interval 1 hour
-            )
-        ) as hour_start
+        {{ footfall_hour_series(
+            "timestamp '2010-01-01 00:00:00'", "timestamp '2035-12-31 23:00:00'"
+        ) }} as hour_start
 ),
 
 final as (

@@ -171,20 +171,24 @@ silent_alerts as (
         threshold::double as threshold,
         case
             when rule = 'silent_store'
-                then format(
+                then {{ footfall_format(
                     'store {} has given no reading from any sensor for {} open hours'
-                    || ' (since {} UTC)',
-                    store_id,
-                    n_silent_open_hours,
-                    strftime(silent_since_utc, '%Y-%m-%d %H:%M')
-                )
-            else format(
+                    ~ ' (since {} UTC)',
+                    [
+                        'store_id',
+                        'n_silent_open_hours',
+                        footfall_strftime('silent_since_utc', '%Y-%m-%d %H:%M'),
+                    ]
+                ) }}
+            else {{ footfall_format(
                 'sensor {}/{} has given no reading for {} open hours (since {} UTC)',
-                store_id,
-                sensor_id,
-                n_silent_open_hours,
-                strftime(silent_since_utc, '%Y-%m-%d %H:%M')
-            )
+                [
+                    'store_id',
+                    'sensor_id',
+                    'n_silent_open_hours',
+                    footfall_strftime('silent_since_utc', '%Y-%m-%d %H:%M'),
+                ]
+            ) }}
         end as message,
         n_periods
     from silent_episodes_resolved
@@ -370,8 +374,8 @@ firing_runs as (
         max(period_start_utc) as last_period_start_utc,
         max(period_end_utc) as last_seen_utc,
         -- what the episode's last period measured, and on which day
-        arg_max(measured_value, period_start_utc) as measured_value,
-        arg_max(local_date, period_start_utc) as local_date,
+        {{ footfall_arg_max('measured_value', 'period_start_utc') }} as measured_value,
+        {{ footfall_arg_max('local_date', 'period_start_utc') }} as local_date,
         count(*) as n_periods
     from firing_after_quiet
     group by
@@ -431,52 +435,62 @@ daily_alerts as (
         end::double as threshold,
         case daily_episodes.rule
             when 'sensor_failure_rate'
-                then format(
+                then {{ footfall_format(
                     'sensor {}/{} failed in {:.1f} % of its open hours on {}'
-                    || ' (alert above {} %)',
-                    daily_episodes.store_id,
-                    daily_episodes.sensor_id,
-                    daily_episodes.measured_value,
-                    strftime(daily_episodes.local_date, '%Y-%m-%d'),
-                    {{ failure_pct }}
-                )
+                    ~ ' (alert above {} %)',
+                    [
+                        'daily_episodes.store_id',
+                        'daily_episodes.sensor_id',
+                        'daily_episodes.measured_value',
+                        footfall_strftime('daily_episodes.local_date', '%Y-%m-%d'),
+                        failure_pct | string,
+                    ]
+                ) }}
             when 'sensor_anomaly_rate'
-                then format(
+                then {{ footfall_format(
                     'sensor {}/{}: {:.1f} % of its open-hour readings were anomalous on {}'
-                    || ' (alert above {} %)',
-                    daily_episodes.store_id,
-                    daily_episodes.sensor_id,
-                    daily_episodes.measured_value,
-                    strftime(daily_episodes.local_date, '%Y-%m-%d'),
-                    {{ anomaly_pct }}
-                )
+                    ~ ' (alert above {} %)',
+                    [
+                        'daily_episodes.store_id',
+                        'daily_episodes.sensor_id',
+                        'daily_episodes.measured_value',
+                        footfall_strftime('daily_episodes.local_date', '%Y-%m-%d'),
+                        anomaly_pct | string,
+                    ]
+                ) }}
             when 'sensor_traffic_drop'
-                then format(
+                then {{ footfall_format(
                     'sensor {}/{} counted {:.1f} % of its same-weekday baseline on {}'
-                    || ' (alert below {} %)',
-                    daily_episodes.store_id,
-                    daily_episodes.sensor_id,
-                    daily_episodes.measured_value,
-                    strftime(daily_episodes.local_date, '%Y-%m-%d'),
-                    100 - {{ drop_pct }}
-                )
+                    ~ ' (alert below {} %)',
+                    [
+                        'daily_episodes.store_id',
+                        'daily_episodes.sensor_id',
+                        'daily_episodes.measured_value',
+                        footfall_strftime('daily_episodes.local_date', '%Y-%m-%d'),
+                        '100 - ' ~ drop_pct,
+                    ]
+                ) }}
             when 'store_traffic_drop'
-                then format(
+                then {{ footfall_format(
                     'store {} counted {:.1f} % of its same-weekday baseline on {}'
-                    || ' (alert below {} %)',
-                    daily_episodes.store_id,
-                    daily_episodes.measured_value,
-                    strftime(daily_episodes.local_date, '%Y-%m-%d'),
-                    100 - {{ drop_pct }}
-                )
+                    ~ ' (alert below {} %)',
+                    [
+                        'daily_episodes.store_id',
+                        'daily_episodes.measured_value',
+                        footfall_strftime('daily_episodes.local_date', '%Y-%m-%d'),
+                        '100 - ' ~ drop_pct,
+                    ]
+                ) }}
             when 'store_below_floor'
-                then format(
+                then {{ footfall_format(
                     'store {} had {:,.0f} visits on {}, below its floor of {:,.0f}',
-                    daily_episodes.store_id,
-                    daily_episodes.measured_value,
-                    strftime(daily_episodes.local_date, '%Y-%m-%d'),
-                    store_floors.floor_visits
-                )
+                    [
+                        'daily_episodes.store_id',
+                        'daily_episodes.measured_value',
+                        footfall_strftime('daily_episodes.local_date', '%Y-%m-%d'),
+                        'store_floors.floor_visits',
+                    ]
+                ) }}
         end as message,
         daily_episodes.n_periods
     from daily_episodes
@@ -524,8 +538,8 @@ final as (
                 '|',
                 rule,
                 store_id,
-                coalesce(sensor_id::varchar, ''),
-                strftime(opened_at_utc, '%Y-%m-%dT%H:%M:%S')
+                coalesce(sensor_id::string, ''),
+                {{ footfall_strftime('opened_at_utc', '%Y-%m-%dT%H:%M:%S') }}
             )
         ) as alert_id,
         rule,

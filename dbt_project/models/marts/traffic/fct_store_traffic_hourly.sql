@@ -97,7 +97,7 @@ final as (
         n_closed_hours,
         visits_raw,
         visits_clean,
-        100.0 * n_ok_hours / nullif(n_open_sensor_hours, 0) as data_quality_pct,
+        (100.0 * n_ok_hours / nullif(n_open_sensor_hours, 0))::double as data_quality_pct,
         visits_clean_ma_4w,
         n_ma_4w_points,
         visits_clean_prev_week,

@@ -8,8 +8,8 @@ source as (
 
 final as (
     select
-        load_id::varchar as load_id,
-        store_id::varchar as store_id,
+        load_id::string as load_id,
+        store_id::string as store_id,
         window_start_utc::timestamp as window_start_utc,
         window_end_utc::timestamp as window_end_utc,
         done_until_utc::timestamp as done_until_utc,

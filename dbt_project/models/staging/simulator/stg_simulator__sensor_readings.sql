@@ -29,7 +29,7 @@ deduplicated as (
         store_id,
         sensor_id,
         reading_start_utc,
-        arg_max(visits, _loaded_at) as visits,
+        {{ footfall_arg_max('visits', '_loaded_at') }} as visits,
         max(_loaded_at) as loaded_at_utc
     from source
     group by
@@ -40,13 +40,12 @@ deduplicated as (
 
 final as (
     select
-        deduplicated.store_id::varchar as store_id,
+        deduplicated.store_id::string as store_id,
         deduplicated.sensor_id::integer as sensor_id,
         deduplicated.reading_start_utc::timestamp as reading_start_utc,
-        timezone(
-            stores.timezone,
-            timezone('UTC', deduplicated.reading_start_utc::timestamp)
-        ) as reading_start_local,
+        {{ footfall_utc_to_local(
+            'deduplicated.reading_start_utc::timestamp', 'stores.timezone'
+        ) }} as reading_start_local,
         deduplicated.visits::integer as visits_reported,
         case when deduplicated.visits >= 0 then deduplicated.visits::integer end as visits_raw,
         -- -1 is the API's failure sentinel; no other negative value is expected (a test checks).

@@ -16,9 +16,9 @@ latest as (
 
 final as (
     select
-        store_id::varchar as store_id,
+        store_id::string as store_id,
         sensor_id::integer as sensor_id,
-        name::varchar as sensor_name,
+        name::string as sensor_name,
         _loaded_at::timestamp as loaded_at_utc
     from latest
 )

@@ -13,16 +13,16 @@ latest as (
 
 final as (
     select
-        store_id::varchar as store_id,
-        name::varchar as store_name,
-        city::varchar as city,
-        country::varchar as country,
-        timezone::varchar as timezone,
+        store_id::string as store_id,
+        name::string as store_name,
+        city::string as city,
+        country::string as country,
+        timezone::string as timezone,
         opened_on::date as opened_on,
         n_sensors::integer as n_sensors,
         open_hour_local::integer as open_hour_local,
         close_hour_local::integer as close_hour_local,
-        closed_isodow::integer[] as closed_isodow,
+        closed_isodow::{{ footfall_type_int_list() }} as closed_isodow,
         mean_visits::double as mean_visits,
         std_visits::double as std_visits,
         p_anomaly::double as p_anomaly,
